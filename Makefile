@@ -1,0 +1,59 @@
+# Outside-In. `make run` serves the demo; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+export DJANGO_SETTINGS_MODULE := outsidein.settings
+
+.PHONY: run test test-sqlite test-postgres install install-test browser-deps lint messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+run: install
+	mkdir -p var
+	$(BIN)/outsidein manage migrate --no-input
+	$(BIN)/outsidein demo --if-empty
+	$(BIN)/outsidein manage demo_logins
+	$(BIN)/outsidein serve
+
+# Debian's chromium for the browser tests, gettext for the catalogue check.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v msgfmt >/dev/null; then \
+		echo "Installing chromium and gettext from Debian's packages"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext) >/dev/null \
+		|| { echo "could not install chromium/gettext (need root)"; exit 1; }; \
+	fi
+
+test: install-test browser-deps
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite:
+	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider
+
+test-postgres:
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider -m "not browser"
+
+lint: install-test
+	$(BIN)/ruff check .
+
+messages: install-test
+	$(BIN)/outsidein manage makemessages -l nl --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/outsidein manage compilemessages -l nl --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,62 @@
+"""What each role may do: the one place the role matrix is written down.
+
+Views check these capabilities on the server (``OrgRequiredMixin.capability``);
+templates only use them to hide what would be refused anyway. The README's role
+matrix is generated from ``MATRIX`` (``outsidein manage roles_matrix``).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+A, C, B, M, E, O = (Role.ADMIN, Role.CONSULTANT, Role.BOARD, Role.MANAGER, Role.EMPLOYEE,
+                    Role.MODERATOR)
+STAFF = {A, C, B, M, E}
+EVERYONE = STAFF | {O}
+
+
+class Capability:
+    VIEW_STRUCTURE = "view_structure"
+    MANAGE_STRUCTURE = "manage_structure"
+    VIEW_PEOPLE = "view_people"
+    MANAGE_PEOPLE = "manage_people"
+    VIEW_CUSTOMERS = "view_customers"
+    MANAGE_CUSTOMERS = "manage_customers"
+    IMPORT_DATA = "import_data"
+    VIEW_POINTS = "view_points"
+    RAISE_POINT = "raise_point"
+    MANAGE_POINTS = "manage_points"
+    MANAGE_ACTIONS = "manage_actions"
+    UPDATE_OWN_ACTIONS = "update_own_actions"
+    VIEW_ROUTES = "view_routes"
+    MANAGE_ROUTES = "manage_routes"
+    SEND_MAGIC_LINKS = "send_magic_links"
+
+
+MATRIX: dict[str, tuple[str, set[str]]] = {
+    Capability.VIEW_STRUCTURE: (_("See the unit tree"), EVERYONE),
+    Capability.MANAGE_STRUCTURE: (_("Create, change and delete units"), {A, C}),
+    Capability.VIEW_PEOPLE: (_("See the people list"), STAFF),
+    Capability.MANAGE_PEOPLE: (_("Add, change and deactivate people; change roles"), {A, C}),
+    Capability.VIEW_CUSTOMERS: (_("See customers and contacts"), STAFF),
+    Capability.MANAGE_CUSTOMERS: (_("Create, change and delete customers"), {A, C, M}),
+    Capability.IMPORT_DATA: (_("Import customers and people from CSV"), {A, C}),
+    Capability.VIEW_POINTS: (_("See improvement points, actions and history"), EVERYONE),
+    Capability.RAISE_POINT: (_("Raise a new improvement point"), EVERYONE),
+    Capability.MANAGE_POINTS: (_("Change any point's details, status and evidence"), {A, C, B, M}),
+    Capability.MANAGE_ACTIONS: (_("Create, assign and change any action"), {A, C, B, M}),
+    Capability.UPDATE_OWN_ACTIONS: (_("Update status and notes of one's own actions"), EVERYONE),
+    Capability.VIEW_ROUTES: (_("See improvement routes"), STAFF),
+    Capability.MANAGE_ROUTES: (_("Create and change improvement routes"), {A, C, B}),
+    Capability.SEND_MAGIC_LINKS: (_("Send customers a personal access link"), {A, C, M}),
+}
+
+
+def role_can(role: str, capability: str) -> bool:
+    """Return whether ``role`` holds ``capability``; unknown capabilities are refused."""
+    entry = MATRIX.get(capability)
+    return entry is not None and role in entry[1]
+
+
+def capabilities_of(role: str) -> frozenset[str]:
+    return frozenset(cap for cap, (_label, roles) in MATRIX.items() if role in roles)

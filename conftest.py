@@ -1,0 +1,78 @@
+"""Fixtures shared by every test: small factories that build through our services."""
+
+import itertools
+import os
+
+import pytest
+
+from accounts.models import Role
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls in
+# browser tests are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery-9"
+_seq = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def make_org(db):
+    """Return a factory: ``make_org(slug=None, name=None)`` → Organisation with a root unit."""
+    from accounts.services import organisation_create
+
+    def make(slug: str | None = None, name: str | None = None):
+        n = next(_seq)
+        return organisation_create(slug=slug or f"org{n}", name=name or f"Organisatie {n}")
+
+    return make
+
+
+@pytest.fixture
+def make_member(db):
+    """Return a factory: ``make_member(org, role=..., unit=None, email=None)`` → Membership."""
+    from accounts.services import membership_create
+
+    def make(organisation, role: str = Role.EMPLOYEE, unit=None, email: str | None = None,
+             name: str | None = None):
+        n = next(_seq)
+        return membership_create(
+            organisation=organisation,
+            email=email or f"{role}{n}@example.nl",
+            name=name or f"{role.title()} {n}",
+            role=role,
+            unit=unit,
+            password=PASSWORD,
+        )
+
+    return make
+
+
+@pytest.fixture
+def org(make_org):
+    return make_org(slug="acme", name="Acme Verzekeringen")
+
+
+@pytest.fixture
+def other_org(make_org):
+    return make_org(slug="rival", name="Rivaal BV")
+
+
+@pytest.fixture
+def login(client):
+    """Return a function that logs ``membership.user`` in on the test client."""
+
+    def do(membership_or_user):
+        user = getattr(membership_or_user, "user", membership_or_user)
+        client.force_login(user, backend="accounts.backends.EmailBackend")
+        return client
+
+    return do

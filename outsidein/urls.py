@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.views import HomeView
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("o/<slug:org>/", include("org.urls")),
+    path("o/<slug:org>/", include("improvements.urls")),
+    path("django-admin/", admin.site.urls),
+]
