@@ -1,15 +1,10 @@
 """Fixtures shared by every test: small factories that build through our services."""
 
 import itertools
-import os
 
 import pytest
 
 from accounts.models import Role
-
-# Playwright's sync API runs an event loop in the test thread; Django's ORM calls in
-# browser tests are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "correct-horse-battery-9"
 _seq = itertools.count(1)

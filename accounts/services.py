@@ -23,8 +23,10 @@ def organisation_create(*, slug: str, name: str) -> Organisation:
     if Organisation.objects.filter(slug=slug).exists():
         raise ValueError(f"An organisation with short name {slug!r} already exists.")
     organisation = Organisation.objects.create(slug=slug, name=name)
-    Unit.add_root(organisation=organisation, name=name, kind=UnitKind.ORGANISATION,
-                  level=Level.STRATEGIC)
+    Unit.objects.add_root(create_kwargs={
+        "organisation": organisation, "name": name, "kind": UnitKind.ORGANISATION,
+        "level": Level.STRATEGIC,
+    })
     return organisation
 
 

@@ -1,0 +1,811 @@
+"""The demo: a Dutch insurer (and a small housing corporation) to show Outside-In with.
+
+``demo_build`` deletes and rebuilds both organisations in one transaction from a fixed
+seed, so the same seed always gives the same people, customers and points. Only the
+six demo logins get a password; hashing one for each of ~150 colleagues would make
+the build slow for no gain (they would use a password reset). Customers, contacts and
+plain employees are bulk-inserted; everything with history (units, managers, points,
+actions, the route) goes through the regular services.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+from faker import Faker
+
+from accounts.models import Membership, Organisation, Role, User
+from accounts.services import membership_create, organisation_create
+from improvements import services as improvements
+from improvements.models import Action, ActionStatus, ImprovementPoint, PointStatus, Priority
+from org.models import Contact, Customer, CustomerKind, Level, Unit, UnitKind
+from org.services import unit_create, unit_update
+
+DEMO_PASSWORD = "outsidein-demo"
+DEMO_URL = "http://127.0.0.1:8000/"
+SECOND_ORG_SLUG = "woonstede"
+STAFF_DOMAIN = "zekerheid.example"
+SECOND_STAFF_DOMAIN = "woonstede.example"
+LOGIN_DOMAIN = "demo.outsidein.example"
+PERSON_DOMAINS = ("example.com", "example.net", "example.org")
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A fixed demo account and what it shows."""
+
+    email: str
+    name: str
+    role: str
+    job_title: str
+    unit_code: str | None
+    shows: str
+
+
+DEMO_LOGINS: tuple[DemoLogin, ...] = (
+    DemoLogin(f"admin@{LOGIN_DOMAIN}", "Sanne Bakker", Role.ADMIN,
+              "Functioneel beheerder", None, "manages the organisation, people and customers"),
+    DemoLogin(f"consultant@{LOGIN_DOMAIN}", "Eva Koster", Role.CONSULTANT,
+              "CX-consultant", None, "serves two organisations (switch to Woonstede Wonen)"),
+    DemoLogin(f"bestuur@{LOGIN_DOMAIN}", "Hendrik Smit", Role.BOARD,
+              "Algemeen directeur", "ZKV", "the whole picture and the improvement route"),
+    DemoLogin(f"manager@{LOGIN_DOMAIN}", "Fatima El Amrani", Role.MANAGER,
+              "Manager Particulier", "PAR", "business unit Particulier and its teams"),
+    DemoLogin(f"medewerker@{LOGIN_DOMAIN}", "Daan de Vries", Role.EMPLOYEE,
+              "Klantadviseur", "PAR-KCC", "own actions, some overdue"),
+    DemoLogin(f"gespreksleider@{LOGIN_DOMAIN}", "Joost Mulder", Role.MODERATOR,
+              "Onafhankelijk gespreksleider", None, "leads a klantarena"),
+)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What the demo organisation holds after a build."""
+
+    units: int
+    teams: int
+    people: int
+    customers: int
+    points: int
+    actions: int
+
+
+# --- the insurer's structure ---------------------------------------------------------
+
+ORG_NAME = "Zekerheid Verzekeringen"
+ROOT_CODE = "ZKV"
+
+# (code, name, kind, manager's job title)
+TACTICAL_UNITS = (
+    ("PAR", "Particulier", UnitKind.BUSINESS_UNIT, "Manager Particulier"),
+    ("ZAK", "Zakelijk", UnitKind.BUSINESS_UNIT, "Manager Zakelijk"),
+    ("SCH", "Schade", UnitKind.BUSINESS_UNIT, "Manager Schade"),
+    ("NRD", "Noord", UnitKind.REGION, "Regiomanager Noord"),
+    ("MID", "Midden", UnitKind.REGION, "Regiomanager Midden"),
+    ("ZUI", "Zuid", UnitKind.REGION, "Regiomanager Zuid"),
+)
+
+# (parent code, code, name, market) — market decides which customers a team serves.
+TEAMS = (
+    ("PAR", "PAR-KCC", "Particulier Klantcontactcentrum", "particulier"),
+    ("PAR", "PAR-VO", "Particulier Verkoop Online", "particulier"),
+    ("PAR", "PAR-PB", "Particulier Polisbeheer", "particulier"),
+    ("PAR", "PAR-LP", "Particulier Leven en Pensioen", "particulier"),
+    ("PAR", "PAR-RET", "Particulier Klantbehoud", "particulier"),
+    ("ZAK", "ZAK-AM-MKB", "Zakelijk Accountmanagement MKB", "mkb"),
+    ("ZAK", "ZAK-AM-GZ", "Zakelijk Accountmanagement Grootzakelijk", "grootzakelijk"),
+    ("ZAK", "ZAK-AGR", "Zakelijk Agrarisch", "agrarisch"),
+    ("ZAK", "ZAK-ACC", "Zakelijk Acceptatie", "zakelijk"),
+    ("ZAK", "ZAK-INK", "Zakelijk Inkomensverzekeringen", "zakelijk"),
+    ("SCH", "SCH-MR", "Schadebehandeling Motorrijtuigen", "schade"),
+    ("SCH", "SCH-WON", "Schadebehandeling Wonen", "schade"),
+    ("SCH", "SCH-AVP", "Schadebehandeling Aansprakelijkheid", "schade"),
+    ("SCH", "SCH-LET", "Letselschade", "schade"),
+    ("SCH", "SCH-SZ", "Speciale Zaken en Fraude", "schade"),
+    ("NRD", "PAR-KS-N", "Particulier Klantenservice Noord", "particulier"),
+    ("NRD", "ZAK-AD-N", "Zakelijk Advies Noord", "agrarisch"),
+    ("NRD", "SCH-EX-N", "Schade Expertise Noord", "schade"),
+    ("MID", "PAR-KS-M", "Particulier Klantenservice Midden", "particulier"),
+    ("MID", "ZAK-AD-M", "Zakelijk Advies Midden", "zakelijk"),
+    ("MID", "ZAK-IM-M", "Intermediairdesk Midden", "zakelijk"),
+    ("MID", "SCH-EX-M", "Schade Expertise Midden", "schade"),
+    ("ZUI", "PAR-KS-Z", "Particulier Klantenservice Zuid", "particulier"),
+    ("ZUI", "ZAK-AD-Z", "Zakelijk Advies Zuid", "zakelijk"),
+    ("ZUI", "SCH-EX-Z", "Schade Expertise Zuid", "schade"),
+)
+
+EMPLOYEES = 150  # including the medewerker@ demo login
+TEAM_LEADS = 12
+PERSON_CUSTOMERS = 2000
+COMPANY_CUSTOMERS = 1000
+
+JOB_TITLES = {
+    "particulier": ("Klantadviseur", "Klantadviseur", "Senior klantadviseur", "Verkoopadviseur"),
+    "mkb": ("Accountmanager MKB", "Binnendienstmedewerker", "Accountmanager MKB"),
+    "grootzakelijk": ("Accountmanager Grootzakelijk", "Risicoadviseur"),
+    "agrarisch": ("Adviseur Agrarisch", "Accountmanager Agrarisch"),
+    "zakelijk": ("Acceptant", "Zakelijk adviseur", "Binnendienstmedewerker"),
+    "schade": ("Schadebehandelaar", "Schadebehandelaar", "Senior schadebehandelaar",
+               "Schade-expert"),
+}
+BOARD = (
+    ("Financieel directeur", "Directeur Particulier", "Directeur Zakelijk", "Directeur Schade",
+     "Directeur Klant en Operatie")
+)
+CONTACT_TITLES = ("Eigenaar", "Directeur", "Financieel manager", "Office manager",
+                  "Bedrijfsleider", "Inkoper", "HR-manager", "Controller")
+AGRI_KINDS = ("Melkveebedrijf", "Akkerbouwbedrijf", "Varkenshouderij", "Loonbedrijf",
+              "Boomkwekerij", "Pluimveebedrijf", "Tuinderij", "Fruitteeltbedrijf")
+
+AREA_CODES = ("10", "13", "20", "30", "33", "40", "43", "50", "53", "58", "70", "73", "76",
+              "318", "413", "511", "513", "548")
+
+THEMES = ("Bereikbaarheid", "Snelheid", "Communicatie", "Deskundigheid", "Prijs/kwaliteit",
+          "Vriendelijkheid")
+
+# --- improvement points ----------------------------------------------------------------
+# Owners: "medewerker" and "manager" are the demo logins; "lead:<code>" is that team's
+# team lead (or its first employee), "member:<code>" an employee of that team.
+# Due dates are days relative to today; negative and unfinished means overdue.
+
+POINTS = (
+    {
+        "key": "terugbellen",
+        "title": "Terugbelafspraken worden niet nagekomen",
+        "description": "Klanten krijgen aan de telefoon de toezegging dat ze worden "
+                       "teruggebeld, maar dat gebeurt vaak niet of pas na dagen. Ze bellen "
+                       "dan opnieuw en moeten hun verhaal nog eens doen.",
+        "theme": "Bereikbaarheid", "unit": "PAR-KCC", "priority": Priority.HIGH,
+        "status": PointStatus.IN_PROGRESS, "raised_by": "medewerker",
+        "evidence": (
+            ("Klantonderzoek voorjaar 2026",
+             "Ik zou binnen twee dagen worden teruggebeld. Ik heb nooit meer iets gehoord."),
+            ("Klantarena Particulier, februari 2026",
+             "Je belt, je krijgt een vriendelijke belofte, en dan gebeurt er niets."),
+        ),
+        "actions": (
+            ("Terugbelverzoeken automatisch inplannen in de agenda van de adviseur",
+             "medewerker", 14, ActionStatus.IN_PROGRESS,
+             "Koppeling met de agenda getest met drie adviseurs; werkt."),
+            ("Wekelijks overzicht van openstaande terugbelverzoeken per team", "manager", -20,
+             ActionStatus.DONE, "Staat sinds week 10 elke maandag in het teamoverleg."),
+            ("Belscript aanpassen: altijd een concreet tijdvak afspreken", "medewerker", -5,
+             ActionStatus.OPEN, ""),
+        ),
+    },
+    {
+        "key": "app-foto",
+        "title": "Schademelding via de app loopt vast bij foto's uploaden",
+        "description": "Bij het melden van autoschade via de app blijft het uploaden van "
+                       "foto's hangen. Klanten haken af en bellen alsnog.",
+        "theme": "Snelheid", "unit": "SCH-MR", "priority": Priority.URGENT,
+        "status": PointStatus.IN_PROGRESS, "raised_by": "label:Klantarena Schade, maart 2026",
+        "evidence": (
+            ("Klantarena Schade, maart 2026",
+             "Na de aanrijding stond ik langs de weg en de app bleef maar draaien bij de "
+             "foto's. Uiteindelijk heb ik maar gebeld."),
+            ("Klantonderzoek voorjaar 2026",
+             "Melden via de app zou makkelijk moeten zijn, maar het lukte gewoon niet."),
+        ),
+        "actions": (
+            ("Fout in het uploaden van grote foto's laten oplossen door de appbouwer",
+             "lead:SCH-MR", -3, ActionStatus.IN_PROGRESS,
+             "Oorzaak gevonden: foto's van nieuwe telefoons zijn te groot. Oplossing in test."),
+            ("Tijdelijk alternatief: foto's per e-mail laten nasturen", "member:SCH-MR", -30,
+             ActionStatus.DONE, ""),
+        ),
+    },
+    {
+        "key": "keuzemenu",
+        "title": "Keuzemenu telefoon is te lang",
+        "description": "Het telefonische keuzemenu heeft vijf lagen. Klanten raken de weg "
+                       "kwijt en komen vaak bij de verkeerde afdeling uit.",
+        "theme": "Bereikbaarheid", "unit": "PAR", "priority": Priority.MEDIUM,
+        "status": PointStatus.PLANNED, "raised_by": "manager",
+        "evidence": (
+            ("Klantonderzoek voorjaar 2026",
+             "Toets 1, toets 3, toets 2... en dan hang je alsnog twintig minuten in de wacht."),
+        ),
+        "actions": (
+            ("Keuzemenu terugbrengen naar maximaal drie keuzes", "manager", 30,
+             ActionStatus.OPEN, ""),
+            ("Nieuw keuzemenu testen met tien klanten", "medewerker", None,
+             ActionStatus.OPEN, ""),
+        ),
+    },
+    {
+        "key": "expert",
+        "title": "Expert komt te laat langs na een schade",
+        "description": "Na een woningschade duurt het in regio Zuid gemiddeld elf dagen "
+                       "voordat de expert langskomt. Klanten kunnen intussen niet herstellen.",
+        "theme": "Snelheid", "unit": "SCH-EX-Z", "priority": Priority.HIGH,
+        "status": PointStatus.IN_PROGRESS, "raised_by": "label:Klantarena Schade, maart 2026",
+        "evidence": (
+            ("Klantarena Schade, maart 2026",
+             "Mijn plafond was naar beneden gekomen en ik moest bijna twee weken wachten "
+             "op de expert. Ik durfde niets op te ruimen."),
+            ("Klantsafari regio Zuid, april 2026",
+             "De aannemer stond klaar, maar mocht niet beginnen voordat de expert was geweest."),
+        ),
+        "actions": (
+            ("Afspraak met de expert binnen 48 uur na de melding vastleggen", "lead:SCH-EX-Z",
+             -10, ActionStatus.IN_PROGRESS, "Lukt nu bij ongeveer de helft van de meldingen."),
+            ("Capaciteit experts Zuid uitbreiden met twee zzp-experts", "lead:SCH-EX-Z", -40,
+             ActionStatus.DONE, ""),
+            ("Klant laten herstellen op basis van foto's bij schade onder 2.500 euro",
+             "member:SCH-EX-Z", 45, ActionStatus.OPEN, ""),
+        ),
+    },
+    {
+        "key": "voorwaarden",
+        "title": "Polisvoorwaarden zijn onbegrijpelijk",
+        "description": "Klanten begrijpen niet wat wel en niet verzekerd is. Dat leidt tot "
+                       "teleurstelling bij een schade en tot veel vragen aan de telefoon.",
+        "theme": "Communicatie", "unit": "PAR-PB", "priority": Priority.MEDIUM,
+        "status": PointStatus.PLANNED, "raised_by": "label:Klantonderzoek voorjaar 2026",
+        "evidence": (
+            ("Klantonderzoek voorjaar 2026",
+             "Ik heb de voorwaarden drie keer gelezen en weet nog steeds niet of mijn fiets "
+             "verzekerd is."),
+        ),
+        "actions": (
+            ("Voorwaarden woonverzekering herschrijven op B1-niveau", "member:PAR-PB", 60,
+             ActionStatus.OPEN, ""),
+            ("Samenvatting op één pagina bij elke polis", "medewerker", 90, ActionStatus.OPEN,
+             ""),
+        ),
+    },
+    {
+        "key": "accountmanager",
+        "title": "Accountmanager is moeilijk bereikbaar voor MKB-klanten",
+        "description": "MKB-klanten krijgen hun accountmanager slecht te pakken en weten "
+                       "bij afwezigheid niet bij wie ze terechtkunnen.",
+        "theme": "Bereikbaarheid", "unit": "ZAK-AM-MKB", "priority": Priority.HIGH,
+        "status": PointStatus.DONE, "raised_by": "lead:ZAK-AM-MKB",
+        "evidence": (
+            ("Klantonderzoek najaar 2025",
+             "Als ik mijn accountmanager nodig heb, is hij er nooit. Een vervanger is er niet."),
+        ),
+        "actions": (
+            ("Vast wekelijks belmoment per accountmanager", "lead:ZAK-AM-MKB", -60,
+             ActionStatus.DONE, "Ingevoerd; klanten reageren positief."),
+            ("Vervanger noemen in elke afwezigheidsmelding", "member:ZAK-AM-MKB", -45,
+             ActionStatus.DONE, ""),
+        ),
+    },
+    {
+        "key": "premie",
+        "title": "Premieverhoging wordt niet uitgelegd",
+        "description": "De jaarlijkse premieverhoging komt zonder toelichting. Klanten "
+                       "zeggen op en stappen over naar een goedkopere verzekeraar.",
+        "theme": "Prijs/kwaliteit", "unit": "PAR", "priority": Priority.MEDIUM,
+        "status": PointStatus.PROPOSED, "raised_by": "member:PAR-RET",
+        "evidence": (
+            ("Klantonderzoek voorjaar 2026",
+             "Elk jaar weer duurder, en nergens staat waarom."),
+        ),
+        "actions": (),
+    },
+    {
+        "key": "behandelaar",
+        "title": "Schadebehandelaar wisselt steeds",
+        "description": "Bij een langer lopende woningschade krijgt de klant steeds een "
+                       "andere behandelaar en moet hij alles opnieuw uitleggen.",
+        "theme": "Communicatie", "unit": "SCH-WON", "priority": Priority.HIGH,
+        "status": PointStatus.IN_PROGRESS, "raised_by": "label:Klantarena Schade, maart 2026",
+        "evidence": (
+            ("Klantarena Schade, maart 2026",
+             "Ik heb in drie maanden met vijf verschillende mensen gesproken over dezelfde "
+             "lekkage."),
+        ),
+        "actions": (
+            ("Eén vaste behandelaar per schadedossier", "lead:SCH-WON", 21,
+             ActionStatus.IN_PROGRESS, ""),
+            ("Verplichte overdrachtsnotitie bij afwezigheid", "member:SCH-WON", -15,
+             ActionStatus.DROPPED, "Vervalt: met een vaste behandelaar is dit niet meer nodig."),
+        ),
+    },
+    {
+        "key": "klacht",
+        "title": "Klanten voelen zich niet serieus genomen bij een klacht",
+        "description": "Klachten worden snel afgehandeld, maar klanten hebben het gevoel "
+                       "dat er niet echt naar ze geluisterd wordt.",
+        "theme": "Vriendelijkheid", "unit": "PAR-KS-M", "priority": Priority.MEDIUM,
+        "status": PointStatus.PLANNED, "raised_by": "lead:PAR-KS-M",
+        "evidence": (
+            ("Klantonderzoek voorjaar 2026",
+             "Ik kreeg een standaardbrief terug. Niemand heeft me gebeld."),
+        ),
+        "actions": (
+            ("Training klachtgesprekken voor Klantenservice Midden", "lead:PAR-KS-M", -2,
+             ActionStatus.OPEN, ""),
+        ),
+    },
+    {
+        "key": "agrarisch",
+        "title": "Adviseur kent het agrarische bedrijf van de klant niet",
+        "description": "Agrarische klanten missen bij hun adviseur kennis van de "
+                       "bedrijfsvoering, zoals stalbrandrisico's en dierziekten.",
+        "theme": "Deskundigheid", "unit": "ZAK-AGR", "priority": Priority.MEDIUM,
+        "status": PointStatus.DONE, "raised_by": "label:Klantsafari Agrarisch, januari 2026",
+        "evidence": (
+            ("Klantsafari Agrarisch, januari 2026",
+             "Ik moest mijn adviseur uitleggen wat een melkrobot is. Dan vertrouw je zijn "
+             "advies niet meer."),
+        ),
+        "actions": (
+            ("Adviseurs lopen een dag mee op een melkveebedrijf", "lead:ZAK-AGR", -35,
+             ActionStatus.DONE, "Alle acht adviseurs zijn geweest."),
+            ("Kennissessie stalbrand en dierziekten", "member:ZAK-AGR", -7,
+             ActionStatus.DONE, ""),
+        ),
+    },
+    {
+        "key": "uitbetaling",
+        "title": "Uitbetaling na schade duurt te lang",
+        "description": "Na goedkeuring van een schade duurt het soms drie weken voordat "
+                       "het geld op de rekening staat.",
+        "theme": "Snelheid", "unit": "SCH", "priority": Priority.URGENT,
+        "status": PointStatus.PROPOSED, "raised_by": "label:Klantonderzoek voorjaar 2026",
+        "evidence": (
+            ("Klantonderzoek voorjaar 2026",
+             "De schade was in een week goedgekeurd. Op het geld heb ik nog drie weken "
+             "gewacht."),
+        ),
+        "actions": (),
+    },
+    {
+        "key": "chatbot",
+        "title": "Chatbot begrijpt vragen over de polis niet",
+        "description": "De chatbot op de website geeft bij vragen over de eigen polis "
+                       "standaardantwoorden die niet passen.",
+        "theme": "Deskundigheid", "unit": "PAR-VO", "priority": Priority.LOW,
+        "status": PointStatus.DROPPED, "raised_by": "member:PAR-VO",
+        "evidence": (
+            ("Klantonderzoek voorjaar 2026",
+             "De chatbot stuurde me drie keer naar dezelfde veelgestelde vraag."),
+        ),
+        "actions": (
+            ("Chatbot uitbreiden met vragen over de eigen polis", "member:PAR-VO", 30,
+             ActionStatus.DROPPED, "Vervalt: chatbot wordt vervangen door live chat."),
+        ),
+    },
+)
+
+ROUTE_NAME = "Verbeterroute 2027"
+ROUTE_POINTS = ("terugbellen", "app-foto", "expert", "voorwaarden", "uitbetaling")
+ROUTE_TARGET = (
+    "Eind 2027 is de NPS van Zekerheid gestegen van -6 naar +10. Een terugbelafspraak wordt "
+    "in 95% van de gevallen nagekomen, een expert komt binnen 48 uur na een schademelding "
+    "langs en een goedgekeurde schade staat binnen vijf werkdagen op de rekening."
+)
+ROUTE_VISION = (
+    "Zekerheid is de verzekeraar die er is als het erop aankomt. Klanten weten wat ze "
+    "verzekerd hebben, bereiken ons wanneer ze ons nodig hebben en krijgen na een schade "
+    "snel en persoonlijk hulp van één vaste contactpersoon.\n\n"
+    "Dat bereiken we niet met een campagne, maar door elke meting, elke klantarena en elk "
+    "klantbezoek te vertalen naar verbeteringen die we samen met klanten uitvoeren en "
+    "zichtbaar afronden. Iedere medewerker kent de uitkomsten voor zijn eigen klanten en "
+    "gaat met hen in gesprek; het MT bespreekt de voortgang van deze route in elk "
+    "maandelijks overleg."
+)
+
+# --- the second, small organisation ----------------------------------------------------
+
+SECOND_ORG_NAME = "Woonstede Wonen"
+SECOND_TACTICAL = (
+    ("VHW", "Verhuur en Woonservice", UnitKind.BUSINESS_UNIT),
+    ("VGO", "Vastgoed en Onderhoud", UnitKind.BUSINESS_UNIT),
+)
+SECOND_TEAMS = (
+    ("VHW", "VHW-KCC", "Klantcontactcentrum"),
+    ("VHW", "VHW-WO", "Wijkteam Oost"),
+    ("VGO", "VGO-REP", "Reparatieverzoeken"),
+)
+SECOND_CUSTOMERS = 40
+SECOND_POINTS = (
+    ("Reparatieverzoek wordt niet bevestigd", "Communicatie", "VGO-REP",
+     PointStatus.IN_PROGRESS,
+     "Ik heb de lekkage gemeld, maar weet niet of iemand het heeft ontvangen.",
+     "Bevestiging met afspraakdatum sturen na elk reparatieverzoek", 20,
+     ActionStatus.IN_PROGRESS),
+    ("Huurders weten niet wie hun wijkbeheerder is", "Bereikbaarheid", "VHW-WO",
+     PointStatus.PROPOSED, "Vroeger kende ik de huismeester. Nu weet ik niet wie ik moet bellen.",
+     None, None, None),
+)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _ascii(text: str) -> str:
+    """Return ``text`` lower-cased with accents, spaces and punctuation removed."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return "".join(ch for ch in plain.lower() if ch.isalnum())
+
+
+class _Names:
+    """Deterministic Dutch names and unique e-mail addresses."""
+
+    def __init__(self, fake: Faker):
+        self.fake = fake
+        self.used: set[str] = set()
+
+    def email(self, first: str, last: str, domain: str) -> str:
+        local = f"{_ascii(first)}.{_ascii(last)}"
+        candidate, n = f"{local}@{domain}", 1
+        while candidate in self.used:
+            n += 1
+            candidate = f"{local}{n}@{domain}"
+        self.used.add(candidate)
+        return candidate
+
+    def person(self, domain: str) -> tuple[str, str]:
+        first, last = self.fake.first_name(), self.fake.last_name()
+        return f"{first} {last}", self.email(first, last, domain)
+
+
+@transaction.atomic
+def demo_delete(*, slug: str = "demo") -> None:
+    """Delete the demo organisations and the users who belong to no other organisation."""
+    organisations = Organisation.objects.filter(slug__in=(slug, SECOND_ORG_SLUG))
+    user_ids = list(
+        Membership.objects.filter(organisation__in=organisations).values_list("user_id",
+                                                                              flat=True)
+    )
+    # Action.owner protects memberships; the actions go first so the cascade can run.
+    Action.objects.filter(point__organisation__in=organisations).delete()
+    organisations.delete()
+    demo_domains = Q()
+    for domain in (STAFF_DOMAIN, SECOND_STAFF_DOMAIN, LOGIN_DOMAIN):
+        demo_domains |= Q(email__endswith=f"@{domain}")
+    User.objects.filter(Q(pk__in=user_ids) | demo_domains, memberships__isnull=True).delete()
+
+
+def _bulk_members(*, organisation: Organisation, people: list[tuple[str, str, Unit, str]],
+                  role: str = Role.EMPLOYEE) -> list[Membership]:
+    """Create users without a usable password and their memberships, in bulk."""
+    emails = [email for _name, email, _unit, _title in people]
+    users = {u.email: u for u in User.objects.filter(email__in=emails)}
+    new_users = []
+    for name, email, _unit, _title in people:
+        if email not in users:
+            user = User(email=email, name=name)
+            user.set_unusable_password()
+            new_users.append(user)
+    for user in User.objects.bulk_create(new_users, batch_size=500):
+        users[user.email] = user
+    return Membership.objects.bulk_create(
+        [Membership(user=users[email], organisation=organisation, role=role, unit=unit,
+                    job_title=title) for _name, email, unit, title in people],
+        batch_size=500,
+    )
+
+
+def _add_units(*, organisation: Organisation, parent: Unit,
+               children: list[tuple[str, str, str, str]]) -> dict[str, Unit]:
+    """Add ``(code, name, kind, level)`` children under ``parent``; return them by code."""
+    return {
+        code: unit_create(organisation=organisation, parent=parent, name=name, kind=kind,
+                          level=level, code=code)
+        for code, name, kind, level in children
+    }
+
+
+def _root(organisation: Organisation, code: str) -> Unit:
+    """Return the organisation's root unit, given its short code."""
+    root = Unit.objects.get(organisation=organisation, depth=1)
+    return unit_update(unit=root, name=root.name, kind=root.kind, level=root.level, code=code)
+
+
+# --- the build -------------------------------------------------------------------------
+
+@transaction.atomic
+def demo_build(*, slug: str = "demo", seed: int = 2026) -> DemoSummary:
+    """Delete and rebuild the demo organisations from ``seed``; return what the demo holds."""
+    demo_delete(slug=slug)
+    rng = random.Random(seed)
+    fake = Faker("nl_NL")
+    fake.seed_instance(seed)
+    names = _Names(fake)
+    today = timezone.localdate()
+
+    organisation = organisation_create(slug=slug, name=ORG_NAME)
+    root = _root(organisation, ROOT_CODE)
+    units = {ROOT_CODE: root}
+    units |= _add_units(organisation=organisation, parent=root, children=[
+        (code, name, kind, Level.TACTICAL) for code, name, kind, _title in TACTICAL_UNITS
+    ])
+    for parent_code in dict.fromkeys(parent for parent, *_rest in TEAMS):
+        units |= _add_units(organisation=organisation, parent=units[parent_code], children=[
+            (code, name, UnitKind.TEAM, Level.OPERATIONAL)
+            for parent, code, name, _market in TEAMS if parent == parent_code
+        ])
+    market = {code: market for _parent, code, _name, market in TEAMS}
+
+    logins = {
+        login.email.split("@")[0]: membership_create(
+            organisation=organisation, email=login.email, name=login.name, role=login.role,
+            unit=units[login.unit_code] if login.unit_code else None,
+            job_title=login.job_title, password=DEMO_PASSWORD,
+        )
+        for login in DEMO_LOGINS
+    }
+    for title in BOARD:
+        name, email = names.person(STAFF_DOMAIN)
+        membership_create(organisation=organisation, email=email, name=name, role=Role.BOARD,
+                          unit=root, job_title=title)
+    for code, _name, _kind, title in TACTICAL_UNITS:
+        if code != logins["manager"].unit.code:  # the manager@ login runs Particulier
+            name, email = names.person(STAFF_DOMAIN)
+            membership_create(organisation=organisation, email=email, name=name,
+                              role=Role.MANAGER, unit=units[code], job_title=title)
+    leads = {}
+    team_codes = [code for _parent, code, _name, _market in TEAMS]
+    for code in sorted(rng.sample(team_codes, TEAM_LEADS), key=team_codes.index):
+        name, email = names.person(STAFF_DOMAIN)
+        leads[code] = membership_create(organisation=organisation, email=email, name=name,
+                                        role=Role.MANAGER, unit=units[code],
+                                        job_title="Teamleider")
+
+    # ~150 employees: four per team, the rest spread at random.
+    plain = EMPLOYEES - 1  # the medewerker@ login is the 150th
+    headcount = dict.fromkeys(team_codes, 4)
+    for code in rng.choices(team_codes, k=plain - 4 * len(team_codes)):
+        headcount[code] += 1
+    people = []
+    for code in team_codes:
+        for _ in range(headcount[code]):
+            name, email = names.person(STAFF_DOMAIN)
+            people.append((name, email, units[code], rng.choice(JOB_TITLES[market[code]])))
+    employees: dict[str, list[Membership]] = {code: [] for code in team_codes}
+    for membership in _bulk_members(organisation=organisation, people=people):
+        employees[membership.unit.code].append(membership)
+    employees["PAR-KCC"].insert(0, logins["medewerker"])
+
+    customer_count = _build_customers(organisation=organisation, units=units, market=market,
+                                      employees=employees, rng=rng, fake=fake)
+
+    def owner(ref: str) -> Membership:
+        if ref in logins:
+            return logins[ref]
+        kind, code = ref.split(":")
+        if kind == "lead" and code in leads:
+            return leads[code]
+        return employees[code][0] if kind == "lead" else rng.choice(employees[code])
+
+    points = _build_points(organisation=organisation, actor=logins["consultant"], owner=owner,
+                           units=units, today=today)
+    improvements.route_create(
+        organisation=organisation, actor=logins["bestuur"], name=ROUTE_NAME,
+        vision=ROUTE_VISION, target=ROUTE_TARGET,
+        points=[points[key] for key in ROUTE_POINTS],
+    )
+
+    _build_second_org(consultant=logins["consultant"], rng=rng, fake=fake, names=names,
+                      today=today)
+
+    return DemoSummary(
+        units=Unit.objects.filter(organisation=organisation).count(),
+        teams=Unit.objects.filter(organisation=organisation, kind=UnitKind.TEAM).count(),
+        people=Membership.objects.filter(organisation=organisation).count(),
+        customers=customer_count,
+        points=ImprovementPoint.objects.filter(organisation=organisation).count(),
+        actions=Action.objects.filter(point__organisation=organisation).count(),
+    )
+
+
+def _person_customer(fake: Faker, rng: random.Random, n: int) -> tuple[str, ...]:
+    """Return ``(name, e-mail, contact name, contact e-mail, job title)`` for a person."""
+    first, last = fake.first_name(), fake.last_name()
+    email = f"{_ascii(first)}.{_ascii(last)}{n}@{rng.choice(PERSON_DOMAINS)}"
+    return f"{first} {last}", email, f"{first} {last}", email, ""
+
+
+def _company_customer(fake: Faker, rng: random.Random, segment: str,
+                      n: int) -> tuple[str, ...]:
+    """Return ``(name, e-mail, contact name, contact e-mail, job title)`` for a company."""
+    if segment == "Agrarisch":
+        family = fake.last_name()
+        name = f"{rng.choice(AGRI_KINDS)} {family[0].upper()}{family[1:]}"  # "De Graaf"
+    else:
+        name = fake.company()
+        if segment == "MKB" and rng.random() < 0.4:
+            name = f"{name} B.V."
+    # The number keeps two companies with the same name on different domains.
+    domain = f"{slugify(name)[:40].strip('-') or 'bedrijf'}-{n}.example"
+    first, last = fake.first_name(), fake.last_name()
+    return (name, f"info@{domain}", f"{first} {last}", f"{_ascii(first)}.{_ascii(last)}@{domain}",
+            rng.choice(CONTACT_TITLES))
+
+
+def _phone(rng: random.Random, *, mobile: bool) -> str:
+    """Return a Dutch telephone number: a mobile one, or a landline with an area code."""
+    if mobile:
+        return f"06-{rng.randrange(10**8):08d}"
+    return f"0{rng.choice(AREA_CODES)}-{rng.randrange(10**7):07d}"
+
+
+def _segment(team_market: str, rng: random.Random) -> str:
+    fixed = {"particulier": "Particulier", "mkb": "MKB", "grootzakelijk": "Grootzakelijk"}
+    if team_market in fixed:
+        return fixed[team_market]
+    if team_market == "agrarisch":
+        return rng.choices(("Agrarisch", "MKB"), weights=(4, 1))[0]
+    return rng.choices(("MKB", "Grootzakelijk", "Agrarisch"), weights=(7, 1, 2))[0]
+
+
+def _build_customers(*, organisation: Organisation, units: dict[str, Unit],
+                     market: dict[str, str], employees: dict[str, list[Membership]],
+                     rng: random.Random, fake: Faker) -> int:
+    """Bulk-create the persons and companies the teams serve, each with a primary contact."""
+    person_teams = [code for code, m in market.items() if m == "particulier"]
+    company_teams = [code for code, m in market.items() if m not in ("particulier", "schade")]
+    plan = ([(code, CustomerKind.PERSON) for code in rng.choices(person_teams,
+                                                                  k=PERSON_CUSTOMERS)]
+            + [(code, CustomerKind.COMPANY) for code in rng.choices(company_teams,
+                                                                     k=COMPANY_CUSTOMERS)])
+    rng.shuffle(plan)
+    customers, contacts = [], []
+    for n, (code, kind) in enumerate(plan, start=1):
+        segment = _segment(market[code], rng)
+        if kind == CustomerKind.PERSON:
+            name, email, contact_name, contact_email, title = _person_customer(fake, rng, n)
+            account_owner = None
+        else:
+            name, email, contact_name, contact_email, title = _company_customer(
+                fake, rng, segment, n)
+            account_owner = rng.choice(employees[code])
+        customers.append(Customer(
+            organisation=organisation, name=name, kind=kind,
+            customer_number=f"K-{100000 + n}", email=email, segment=segment,
+            unit=units[code], account_owner=account_owner,
+        ))
+        phone = _phone(rng, mobile=kind == CustomerKind.PERSON or rng.random() < 0.3)
+        contacts.append((contact_name, contact_email, phone, title))
+    customers = Customer.objects.bulk_create(customers, batch_size=500)
+    Contact.objects.bulk_create(
+        [Contact(customer=customer, name=name, email=email, phone=phone, job_title=title,
+                 is_primary=True)
+         for customer, (name, email, phone, title) in zip(customers, contacts, strict=True)],
+        batch_size=500,
+    )
+    return len(customers)
+
+
+_POINT_PATH = {
+    PointStatus.PROPOSED: (),
+    PointStatus.PLANNED: (PointStatus.PLANNED,),
+    PointStatus.IN_PROGRESS: (PointStatus.PLANNED, PointStatus.IN_PROGRESS),
+    PointStatus.DONE: (PointStatus.PLANNED, PointStatus.IN_PROGRESS, PointStatus.DONE),
+    PointStatus.DROPPED: (PointStatus.DROPPED,),
+}
+_ACTION_PATH = {
+    ActionStatus.OPEN: (),
+    ActionStatus.IN_PROGRESS: (ActionStatus.IN_PROGRESS,),
+    ActionStatus.DONE: (ActionStatus.IN_PROGRESS, ActionStatus.DONE),
+    ActionStatus.DROPPED: (ActionStatus.DROPPED,),
+}
+_CLOSED = (PointStatus.DONE, PointStatus.DROPPED)
+
+
+def _point_walk(*, point: ImprovementPoint, actor: Membership, steps) -> None:
+    for status in steps:
+        improvements.point_set_status(point=point, actor=actor, status=status)
+        point.refresh_from_db()
+
+
+def _action_add(*, point: ImprovementPoint, actor: Membership, title: str, owner: Membership,
+                due_date: date | None, status: str, note: str = "") -> Action:
+    """Create an action and walk it to ``status`` as its owner would."""
+    action = improvements.action_create(point=point, actor=actor, title=title, owner=owner,
+                                        due_date=due_date)
+    for step in _ACTION_PATH[status]:
+        improvements.action_set_status(action=action, actor=owner, status=step)
+        action.refresh_from_db()
+    if note:
+        improvements.action_note_add(action=action, actor=owner, text=note)
+    return action
+
+
+def _build_points(*, organisation: Organisation, actor: Membership, owner, units: dict,
+                  today: date) -> dict[str, ImprovementPoint]:
+    """Create the improvement points and walk them and their actions to their status.
+
+    Walking through the statuses, rather than creating them in their final state,
+    leaves the history a real programme would have; a point is closed (done or
+    dropped) only after its actions exist.
+    """
+    themes = {name: improvements.theme_get_or_create(organisation=organisation, name=name)
+              for name in THEMES}
+    points = {}
+    for spec in POINTS:
+        raised = spec["raised_by"]
+        by_label = raised.startswith("label:")
+        point = improvements.point_create(
+            organisation=organisation, actor=actor, title=spec["title"],
+            description=spec["description"], theme=themes[spec["theme"]],
+            unit=units[spec["unit"]], priority=spec["priority"],
+            raised_by=None if by_label else owner(raised),
+            raised_by_label=raised.removeprefix("label:") if by_label else "",
+        )
+        for label, quote in spec["evidence"]:
+            improvements.evidence_add(point=point, actor=actor, label=label, quote=quote)
+        path = _POINT_PATH[spec["status"]]
+        split = len(path) - 1 if spec["status"] in _CLOSED else len(path)
+        _point_walk(point=point, actor=actor, steps=path[:split])
+        for title, owner_ref, due_in, status, note in spec["actions"]:
+            _action_add(point=point, actor=actor, title=title, owner=owner(owner_ref),
+                        due_date=None if due_in is None else today + timedelta(days=due_in),
+                        status=status, note=note)
+        _point_walk(point=point, actor=actor, steps=path[split:])
+        points[spec["key"]] = point
+    return points
+
+
+def _build_second_org(*, consultant: Membership, rng: random.Random, fake: Faker,
+                      names: _Names, today: date) -> Organisation:
+    """Build Woonstede Wonen, the consultant's second client, small but complete."""
+    organisation = organisation_create(slug=SECOND_ORG_SLUG, name=SECOND_ORG_NAME)
+    root = _root(organisation, "WSW")
+    units = {"WSW": root}
+    units |= _add_units(organisation=organisation, parent=root, children=[
+        (code, name, kind, Level.TACTICAL) for code, name, kind in SECOND_TACTICAL
+    ])
+    for parent_code, *_rest in SECOND_TACTICAL:
+        units |= _add_units(organisation=organisation, parent=units[parent_code], children=[
+            (code, name, UnitKind.TEAM, Level.OPERATIONAL)
+            for parent, code, name in SECOND_TEAMS if parent == parent_code
+        ])
+    actor = membership_create(organisation=organisation, email=consultant.user.email,
+                              name=consultant.user.name, role=Role.CONSULTANT,
+                              job_title=consultant.job_title)
+    name, email = names.person(SECOND_STAFF_DOMAIN)
+    membership_create(organisation=organisation, email=email, name=name, role=Role.BOARD,
+                      unit=root, job_title="Directeur-bestuurder")
+    name, email = names.person(SECOND_STAFF_DOMAIN)
+    membership_create(organisation=organisation, email=email, name=name, role=Role.MANAGER,
+                      unit=units["VHW"], job_title="Manager Wonen")
+    staff: dict[str, list[Membership]] = {}
+    for _parent, code, _name in SECOND_TEAMS:
+        staff[code] = []
+        for title in ("Woonconsulent", "Medewerker klantcontact", "Vakman"):
+            name, email = names.person(SECOND_STAFF_DOMAIN)
+            staff[code].append(membership_create(organisation=organisation, email=email,
+                                                 name=name, unit=units[code], job_title=title))
+
+    customers = []
+    for n in range(1, SECOND_CUSTOMERS + 1):
+        first, last = fake.first_name(), fake.last_name()
+        customers.append(Customer(
+            organisation=organisation, name=f"{first} {last}", kind=CustomerKind.PERSON,
+            customer_number=f"H-{20000 + n}",
+            email=f"{_ascii(first)}.{_ascii(last)}{n}@{rng.choice(PERSON_DOMAINS)}",
+            segment=rng.choice(("Huurder sociale huur", "Huurder vrije sector")),
+            unit=units[rng.choice(("VHW-KCC", "VHW-WO"))],
+        ))
+    customers = Customer.objects.bulk_create(customers)
+    Contact.objects.bulk_create([
+        Contact(customer=c, name=c.name, email=c.email, phone=_phone(rng, mobile=True),
+                is_primary=True) for c in customers
+    ])
+
+    for title, theme, unit, status, quote, action_title, due_in, action_status in SECOND_POINTS:
+        point = improvements.point_create(
+            organisation=organisation, actor=actor, title=title,
+            theme=improvements.theme_get_or_create(organisation=organisation, name=theme),
+            unit=units[unit], raised_by_label="Huurdersonderzoek 2026",
+        )
+        improvements.evidence_add(point=point, actor=actor, label="Huurdersonderzoek 2026",
+                                  quote=quote)
+        _point_walk(point=point, actor=actor, steps=_POINT_PATH[status])
+        if action_title:
+            _action_add(point=point, actor=actor, title=action_title, owner=staff[unit][0],
+                        due_date=today + timedelta(days=due_in), status=action_status)
+    return organisation

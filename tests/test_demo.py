@@ -1,0 +1,254 @@
+"""The demo organisation and the demo, demo_logins and roles_matrix commands.
+
+One demo is built for the whole module (committed, removed at the end); tests that
+change it run inside their own transaction, which is rolled back, so the module
+builds the demo three times in all.
+"""
+
+import io
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db.models import F
+from django.test import RequestFactory, override_settings
+from django.utils import translation
+
+from accounts.models import Membership, Organisation, Role, User
+from accounts.permissions import MATRIX
+from improvements.models import (
+    Action,
+    ActionStatus,
+    Evidence,
+    ImprovementPoint,
+    PointStatus,
+    Route,
+)
+from org.models import Contact, Customer, CustomerKind, Level, Unit, UnitKind
+from outsidein.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_URL, demo_build, demo_delete
+
+pytestmark = pytest.mark.django_db
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+            summary = demo_build()
+        try:
+            yield summary
+        finally:
+            demo_delete()
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, list]:
+    """Everything a person would recognise the demo by, in a stable order."""
+    orgs = ("demo", "woonstede")
+    return {
+        "units": sorted(Unit.objects.filter(organisation__slug__in=orgs)
+                        .values_list("organisation__slug", "code", "name", "depth")),
+        "people": sorted(Membership.objects.filter(organisation__slug__in=orgs)
+                         .values_list("organisation__slug", "user__email", "user__name",
+                                      "role", "unit__code", "job_title")),
+        "customers": sorted(Customer.objects.filter(organisation__slug__in=orgs)
+                            .values_list("customer_number", "name", "segment", "unit__code",
+                                         "account_owner__user__email")),
+        "contacts": sorted(Contact.objects.filter(customer__organisation__slug__in=orgs)
+                           .values_list("customer__customer_number", "name", "email")),
+        "points": sorted(ImprovementPoint.objects.filter(organisation__slug__in=orgs)
+                         .values_list("organisation__slug", "number", "title", "status")),
+        "actions": sorted(Action.objects.filter(point__organisation__slug__in=orgs)
+                          .values_list("title", "status", "owner__user__email")),
+    }
+
+
+def test_demo_builds_an_insurer_with_three_levels_of_units(demo):
+    organisation = Organisation.objects.get(slug="demo")
+    units = Unit.objects.filter(organisation=organisation)
+    root = units.get(depth=1)
+    tactical = units.filter(depth=2)
+
+    assert organisation.name == root.name == "Zekerheid Verzekeringen"
+    assert (root.level, root.kind) == (Level.STRATEGIC, UnitKind.ORGANISATION)
+    assert dict(tactical.values_list("name", "kind")) == {
+        "Particulier": UnitKind.BUSINESS_UNIT, "Zakelijk": UnitKind.BUSINESS_UNIT,
+        "Schade": UnitKind.BUSINESS_UNIT, "Noord": UnitKind.REGION,
+        "Midden": UnitKind.REGION, "Zuid": UnitKind.REGION,
+    }
+    assert set(tactical.values_list("level", flat=True)) == {Level.TACTICAL}
+    teams = units.filter(kind=UnitKind.TEAM)
+    assert 20 <= teams.count() <= 30 and demo.teams == teams.count()
+    assert set(teams.values_list("level", flat=True)) == {Level.OPERATIONAL}
+    assert set(teams.values_list("depth", flat=True)) == {3}
+    assert units.filter(code="").count() == 0
+    assert demo.units == units.count()
+    for parent in tactical:
+        assert units.filter(path__startswith=parent.path, depth=3).count() >= 3, parent.name
+
+
+def test_demo_staffs_every_team_and_every_role(demo):
+    members = Membership.objects.filter(organisation__slug="demo")
+    employees = members.filter(role=Role.EMPLOYEE)
+
+    assert 140 <= employees.count() <= 160
+    assert employees.filter(unit__kind=UnitKind.TEAM).count() == employees.count()
+    assert not Unit.objects.filter(organisation__slug="demo", kind=UnitKind.TEAM,
+                                   members__isnull=True).exists()
+    assert members.filter(role=Role.MANAGER, unit__level=Level.TACTICAL).count() == 6
+    assert members.filter(role=Role.MANAGER, unit__kind=UnitKind.TEAM).exists()
+    assert members.filter(role=Role.BOARD).exclude(unit__depth=1).count() == 0
+    assert members.filter(role=Role.BOARD).count() >= 3
+    assert members.filter(role=Role.ADMIN).count() == 1
+    assert members.filter(role=Role.CONSULTANT).count() == 1
+    assert members.filter(role=Role.MODERATOR).count() == 1
+    assert demo.people == members.count()
+    emails = list(members.values_list("user__email", flat=True))
+    assert all(email.endswith(".example") for email in emails)
+    manager = members.get(user__email="manager@demo.outsidein.example")
+    employee = members.get(user__email="medewerker@demo.outsidein.example")
+    assert manager.unit.name == "Particulier"
+    assert employee.unit.is_descendant_of(manager.unit)
+
+
+def test_demo_has_three_thousand_customers_each_with_a_primary_contact(demo):
+    customers = Customer.objects.filter(organisation__slug="demo")
+    companies = customers.filter(kind=CustomerKind.COMPANY)
+
+    assert customers.count() == demo.customers == 3000
+    assert customers.filter(kind=CustomerKind.PERSON).exists() and companies.exists()
+    assert {"Particulier", "MKB", "Grootzakelijk", "Agrarisch"} <= set(
+        customers.values_list("segment", flat=True))
+    assert customers.exclude(unit__kind=UnitKind.TEAM).count() == 0
+    assert customers.filter(customer_number__regex=r"^K-1\d{5}$").count() == 3000
+    # A company's account owner works in the team that owns the customer.
+    assert companies.filter(account_owner__isnull=True).count() == 0
+    assert companies.exclude(account_owner__unit=F("unit")).count() == 0
+    contacts = Contact.objects.filter(customer__organisation__slug="demo", is_primary=True)
+    assert contacts.count() == 3000
+    assert contacts.values("customer").distinct().count() == 3000
+    domains = {email.rsplit("@", 1)[1] for email in contacts.values_list("email", flat=True)}
+    assert all(d.endswith(".example") or d in {"example.com", "example.net", "example.org"}
+               for d in domains)
+
+
+def test_demo_has_points_in_every_status_and_actions_in_every_state(demo):
+    points = ImprovementPoint.objects.filter(organisation__slug="demo")
+    actions = Action.objects.filter(point__organisation__slug="demo")
+
+    assert points.count() == demo.points == 12
+    assert set(points.values_list("status", flat=True)) == set(PointStatus.values)
+    assert set(actions.values_list("status", flat=True)) == set(ActionStatus.values)
+    assert actions.count() == demo.actions
+    assert actions.overdue().exists()
+    assert points.filter(theme__isnull=True).count() == 0
+    assert Evidence.objects.filter(point__in=points).exclude(quote="").values(
+        "point").distinct().count() == 12
+    for email in ("medewerker@demo.outsidein.example", "manager@demo.outsidein.example"):
+        assert actions.filter(owner__user__email=email).count() >= 2, email
+    assert actions.overdue().filter(owner__user__email="medewerker@demo.outsidein.example")
+
+
+def test_demo_has_the_improvement_route_2027(demo):
+    route = Route.objects.get(organisation__slug="demo", name="Verbeterroute 2027")
+
+    assert 4 <= route.points.count() <= 5
+    assert route.target and len(route.vision) > 200
+
+
+@pytest.mark.parametrize("login", DEMO_LOGINS, ids=lambda login: login.email.split("@")[0])
+def test_each_demo_login_authenticates_with_the_demo_password(demo, login):
+    request = RequestFactory().post("/")
+
+    user = authenticate(request, username=login.email, password=DEMO_PASSWORD)
+
+    assert user is not None and user.email == login.email
+    assert user.memberships.get(organisation__slug="demo").role == login.role
+
+
+def test_plain_demo_employees_have_no_usable_password(demo):
+    members = Membership.objects.filter(organisation__slug="demo").select_related("user")
+    login_emails = {login.email for login in DEMO_LOGINS}
+
+    usable = {m.user.email for m in members if m.user.has_usable_password()}
+
+    assert usable == login_emails
+
+
+def test_consultant_belongs_to_the_demo_and_a_second_organisation(demo):
+    consultant = User.objects.get(email="consultant@demo.outsidein.example")
+    memberships = consultant.memberships.select_related("organisation")
+
+    assert {(m.organisation.slug, m.role) for m in memberships} == {
+        ("demo", Role.CONSULTANT), ("woonstede", Role.CONSULTANT)}
+    second = Organisation.objects.get(slug="woonstede")
+    assert second.units.count() >= 3 and second.memberships.count() >= 3
+    assert second.customers.exists() and second.improvement_points.exists()
+
+
+def test_rebuilding_the_demo_gives_the_same_data_and_duplicates_nothing(demo):
+    before, users_before = snapshot(), User.objects.count()
+
+    summary = demo_build()
+
+    assert summary == demo
+    assert User.objects.count() == users_before
+    assert Organisation.objects.filter(slug__in=["demo", "woonstede"]).count() == 2
+    after = snapshot()
+    for key in before:
+        assert after[key] == before[key], key
+
+
+def test_demo_command_with_if_empty_builds_on_an_empty_database(demo):
+    before = snapshot()
+    demo_delete()
+    assert not Organisation.objects.exists()
+
+    output = run("demo", "--if-empty")
+
+    assert snapshot() == before
+    assert "3,000" in output and DEMO_URL in output
+
+
+def test_demo_command_with_if_empty_does_nothing_when_an_organisation_exists(demo, make_org):
+    demo_delete()
+    make_org(slug="klant", name="Bestaande Klant BV")
+
+    output = run("demo", "--if-empty")
+
+    assert list(Organisation.objects.values_list("slug", flat=True)) == ["klant"]
+    assert not User.objects.filter(email__endswith="@demo.outsidein.example").exists()
+    assert "not built" in output
+
+
+def test_demo_logins_lists_every_login_with_its_role_and_password(demo):
+    output = run("demo_logins")
+
+    assert DEMO_URL in output
+    for login in DEMO_LOGINS:
+        line = next(line for line in output.splitlines() if line.startswith(login.email))
+        with translation.override("en"):
+            assert str(Role(login.role).label) in line
+        assert DEMO_PASSWORD in line
+
+
+def test_roles_matrix_prints_a_row_per_capability_with_a_column_per_role():
+    output = run("roles_matrix")
+    rows = [[cell.strip() for cell in line.strip("|").split("|")]
+            for line in output.splitlines() if line.startswith("|")]
+    header, separator, body = rows[0], rows[1], rows[2:]
+
+    with translation.override("en"):
+        assert header == ["Capability", *(str(role.label) for role in Role)]
+        assert set("".join(separator)) == {"-"}
+        assert len(body) == len(MATRIX)
+        for row, (label, allowed) in zip(body, MATRIX.values(), strict=True):
+            assert row[0] == str(label)
+            assert row[1:] == ["✓" if role in allowed else "" for role in Role]
