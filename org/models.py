@@ -25,6 +25,12 @@ class UnitQuerySet(MP_NodeQuerySet):
         return self.filter(organisation=organisation)
 
 
+class UnitManager(MP_NodeManager.from_queryset(UnitQuerySet)):
+    def get_queryset(self):
+        # treebeard's manager builds a plain MP_NodeQuerySet; keep ours (for_organisation).
+        return UnitQuerySet(self.model, using=self._db).order_by("path")
+
+
 class Unit(MP_Node):
     """A node of an organisation's unit tree, stored as a materialised path.
 
@@ -42,7 +48,7 @@ class Unit(MP_Node):
     code = models.CharField(_("code"), max_length=40, blank=True)
 
     node_order_by = ["name"]
-    objects = MP_NodeManager.from_queryset(UnitQuerySet)()
+    objects = UnitManager()
 
     class Meta:
         ordering = ["path"]
