@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 run: install
-	mkdir -p var
+	mkdir -p var/static
 	$(BIN)/outsidein manage migrate --no-input
 	$(BIN)/outsidein demo --if-empty
 	$(BIN)/outsidein manage demo_logins
