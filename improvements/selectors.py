@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation
@@ -196,6 +197,38 @@ def my_actions(membership: Membership) -> list[Action]:
         .select_related("point")
         .annotate(finished=Case(When(status__in=UNFINISHED, then=Value(0)), default=Value(1)))
         .order_by("finished", F("due_date").asc(nulls_last=True), "pk")
+    )
+
+
+@dataclass(frozen=True)
+class ActionSummary:
+    unfinished: int
+    overdue: int
+
+
+def action_summary(membership: Membership) -> ActionSummary:
+    """Count the member's unfinished and overdue actions in one query."""
+    today = timezone.localdate()
+    counts = Action.objects.filter(
+        owner=membership, point__organisation_id=membership.organisation_id,
+        status__in=UNFINISHED,
+    ).aggregate(unfinished=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
+    return ActionSummary(**counts)
+
+
+def point_status_counts(organisation: Organisation) -> list[tuple[str, str, int]]:
+    """Return (status, label, count) for every point status in board order, in one query."""
+    counts = dict(
+        ImprovementPoint.objects.for_organisation(organisation)
+        .values_list("status").annotate(n=Count("pk")).order_by()
+    )
+    return [(status, PointStatus(status).label, counts.get(status, 0)) for status in BOARD_ORDER]
+
+
+def recent_changes(organisation: Organisation, *, limit: int = 8) -> list[Change]:
+    return list(
+        Change.objects.filter(organisation=organisation)
+        .select_related("actor", "point").order_by("-at", "-pk")[:limit]
     )
 
 

@@ -13,6 +13,7 @@ from accounts.models import MagicLinkPurpose
 from accounts.permissions import Capability
 from accounts.services import membership_create, membership_update
 from accounts.tenancy import OrgRequiredMixin
+from improvements import selectors as improvement_selectors
 from org import importers, selectors, services
 from org.forms import (
     ContactForm,
@@ -56,6 +57,9 @@ class DashboardView(OrgRequiredMixin, TemplateView):
         return super().get_context_data(
             counts=selectors.organisation_counts(self.organisation),
             tree=selectors.nest_units(units),
+            my_actions=improvement_selectors.action_summary(self.membership),
+            point_statuses=improvement_selectors.point_status_counts(self.organisation),
+            recent_changes=improvement_selectors.recent_changes(self.organisation),
             **kwargs,
         )
 

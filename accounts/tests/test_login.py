@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from accounts.forms import EmailAuthenticationForm
 from accounts.models import Role
 from conftest import PASSWORD
 
@@ -36,7 +37,9 @@ def test_login_gets_a_new_session_key(client, employee):
 def test_wrong_password_shows_a_clear_message(client, employee):
     response = post_login(client, employee.email, "wrong-password")
     assert response.status_code == 200
-    assert "do not match" in response.content.decode() or "komen niet overeen" in response.content.decode()
+    assert response.context["form"].errors["__all__"] == [
+        EmailAuthenticationForm.error_messages["invalid_login"]
+    ]
 
 
 def test_login_is_locked_after_five_failures_even_with_the_right_password(client, employee):

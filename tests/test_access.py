@@ -1,0 +1,222 @@
+"""Tenant isolation and the role matrix, checked over HTTP against every route.
+
+The sweep enumerates the URL configuration itself: a new organisation page or a
+new pattern that takes an object id fails these tests until it is listed here.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import MagicLinkPurpose, Role
+from accounts.permissions import MATRIX, Capability
+from improvements import services as improvements
+from improvements.models import ActionStatus
+from org.models import Contact, Customer, Level, UnitKind
+from org.services import unit_create
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def iter_patterns(resolvers, prefix="", namespace=""):
+    for entry in resolvers:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or namespace
+            yield from iter_patterns(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            yield name, prefix + str(entry.pattern)
+
+
+ORG_PATTERNS = sorted(
+    {(name, route) for name, route in iter_patterns(get_resolver().url_patterns)
+     if route.startswith("o/<slug:org>/")}
+)
+OBJECT_PATTERNS = [(name, route) for name, route in ORG_PATTERNS
+                   if set(re.findall(r"<(?:\w+:)?(\w+)>", route)) - {"org"}]
+
+# For each pattern taking an object id: which object of the world fills it in.
+OBJECT_OF = {
+    "org:unit_detail": "unit",
+    "org:unit_update": "unit",
+    "org:unit_delete": "unit",
+    "org:person_update": "person",
+    "org:customer_detail": "customer",
+    "org:customer_update": "customer",
+    "org:customer_delete": "customer",
+    "org:contact_create": "customer",
+    "org:contact_update": "contact",
+    "org:contact_delete": "contact",
+    "org:contact_magic_link": "contact",
+    "improvements:point_detail": "point",
+    "improvements:point_update": "point",
+    "improvements:point_status": "point",
+    "improvements:action_create": "point",
+    "improvements:evidence_create": "point",
+    "improvements:evidence_delete": "evidence",
+    "improvements:action_update": "action",
+    "improvements:action_status": "action",
+    "improvements:action_note_create": "action",
+    "improvements:route_detail": "route",
+    "improvements:route_update": "route",
+    "improvements:route_add_point": "route",
+    "improvements:route_remove_point": "route",
+    "improvements:route_move_point": "route",
+}
+
+
+@dataclass
+class World:
+    org: object
+    admin: object
+    employee: object
+    unit: object
+    person: object
+    customer: object
+    contact: object
+    point: object
+    action: object
+    evidence: object
+    route: object
+
+
+def build_world(organisation, make_member) -> World:
+    root = organisation.units.get(depth=1)
+    unit = unit_create(organisation=organisation, parent=root, name="Team Noord",
+                       kind=UnitKind.TEAM, level=Level.OPERATIONAL, code=f"{organisation.slug}-N")
+    admin = make_member(organisation, Role.ADMIN)
+    employee = make_member(organisation, Role.EMPLOYEE, unit=unit)
+    customer = Customer.objects.create(organisation=organisation, name="Klant BV",
+                                       customer_number="K-1", unit=unit)
+    contact = Contact.objects.create(customer=customer, name="Kees Klant",
+                                     email="kees@klant.example", is_primary=True)
+    point = improvements.point_create(organisation=organisation, actor=admin, title="Wachttijd",
+                                      unit=unit)
+    action = improvements.action_create(point=point, actor=admin, title="Terugbellen",
+                                        owner=employee, due_date=date(2030, 1, 1))
+    evidence = improvements.evidence_add(point=point, actor=admin, label="Enquête",
+                                         quote="Ik wacht te lang")
+    route = improvements.route_create(organisation=organisation, actor=admin, name="Route",
+                                      points=[point])
+    return World(organisation, admin, employee, unit, employee, customer, contact, point,
+                 action, evidence, route)
+
+
+@pytest.fixture
+def worlds(make_org, make_member):
+    return (build_world(make_org(slug="alpha"), make_member),
+            build_world(make_org(slug="beta"), make_member))
+
+
+def url_for(name: str, route: str, slug: str, world: World | None) -> str:
+    kwargs = {"org": slug}
+    for key in set(re.findall(r"<(?:\w+:)?(\w+)>", route)) - {"org"}:
+        kwargs[key] = getattr(world, OBJECT_OF[name]).pk
+    return reverse(name, kwargs=kwargs)
+
+
+def test_every_object_pattern_is_covered_by_the_sweep():
+    assert OBJECT_PATTERNS, "the URL configuration has no object pages?"
+    uncovered = [name for name, _route in OBJECT_PATTERNS if name not in OBJECT_OF]
+    assert uncovered == [], f"add these URL names to OBJECT_OF: {uncovered}"
+
+
+@pytest.mark.parametrize("name,route", OBJECT_PATTERNS, ids=[n for n, _ in OBJECT_PATTERNS])
+def test_another_organisations_object_is_not_found(client, worlds, name, route):
+    alpha, beta = worlds
+    client.force_login(beta.admin.user)
+    url = url_for(name, route, beta.org.slug, alpha)
+    statuses = {client.get(url).status_code, client.post(url, {}).status_code}
+    assert statuses <= {404, 405} and 404 in statuses, (url, statuses)
+    # Nothing of alpha's was touched by the attempts.
+    assert alpha.point.__class__.objects.filter(pk=alpha.point.pk, title="Wachttijd").exists()
+    assert alpha.customer.__class__.objects.filter(pk=alpha.customer.pk).exists()
+    assert alpha.contact.__class__.objects.filter(pk=alpha.contact.pk).exists()
+    assert alpha.evidence.__class__.objects.filter(pk=alpha.evidence.pk).exists()
+    assert alpha.unit.__class__.objects.filter(pk=alpha.unit.pk).exists()
+
+
+@pytest.mark.parametrize("name,route", ORG_PATTERNS, ids=[n for n, _ in ORG_PATTERNS])
+def test_another_organisations_pages_are_not_found(client, worlds, name, route):
+    alpha, beta = worlds
+    client.force_login(beta.admin.user)
+    url = url_for(name, route, alpha.org.slug, alpha)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {}).status_code == 404
+
+
+@pytest.mark.parametrize("name,route", ORG_PATTERNS, ids=[n for n, _ in ORG_PATTERNS])
+def test_anonymous_visitor_is_sent_to_login(client, worlds, name, route):
+    alpha, _beta = worlds
+    url = url_for(name, route, alpha.org.slug, alpha)
+    for response in (client.get(url), client.post(url, {})):
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("accounts:login"))
+
+
+# One request per capability that only that capability allows. Each returns
+# (method, url, data) for a member of the given role in the world.
+def _own_action(world, member):
+    return improvements.action_create(point=world.point, actor=world.admin, title="Eigen actie",
+                                      owner=member)
+
+
+def page(name):
+    return lambda w, m: ("get", reverse(name, args=[w.org.slug]), None)
+
+
+PROBES = {
+    Capability.VIEW_STRUCTURE: page("org:unit_list"),
+    Capability.MANAGE_STRUCTURE: page("org:unit_create"),
+    Capability.VIEW_PEOPLE: page("org:person_list"),
+    Capability.MANAGE_PEOPLE: page("org:person_create"),
+    Capability.VIEW_CUSTOMERS: page("org:customer_list"),
+    Capability.MANAGE_CUSTOMERS: page("org:customer_create"),
+    Capability.IMPORT_DATA: page("org:import_customers"),
+    Capability.VIEW_POINTS: page("improvements:board"),
+    Capability.RAISE_POINT: page("improvements:point_create"),
+    Capability.MANAGE_POINTS: lambda w, m: (
+        "get", reverse("improvements:point_update", args=[w.org.slug, w.point.pk]), None),
+    Capability.MANAGE_ACTIONS: lambda w, m: (
+        "get", reverse("improvements:action_update", args=[w.org.slug, w.action.pk]), None),
+    Capability.UPDATE_OWN_ACTIONS: lambda w, m: (
+        "post", reverse("improvements:action_status", args=[w.org.slug, _own_action(w, m).pk]),
+        {"status": ActionStatus.IN_PROGRESS}),
+    Capability.VIEW_ROUTES: page("improvements:route_list"),
+    Capability.MANAGE_ROUTES: page("improvements:route_create"),
+    Capability.SEND_MAGIC_LINKS: lambda w, m: (
+        "post", reverse("org:contact_magic_link", args=[w.org.slug, w.contact.pk]),
+        {"purpose": MagicLinkPurpose.PORTAL}),
+}
+
+
+def test_every_capability_has_a_probe():
+    assert set(PROBES) == set(MATRIX)
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("capability", list(MATRIX))
+def test_role_matrix_is_enforced_by_the_server(client, make_org, make_member, role, capability):
+    world = build_world(make_org(), make_member)
+    member = make_member(world.org, role)
+    client.force_login(member.user)
+    method, url, data = PROBES[capability](world, member)
+    response = getattr(client, method)(url, data or {})
+    allowed = role in MATRIX[capability][1]
+    if allowed:
+        assert response.status_code in (200, 302), (role, capability, response.status_code)
+    else:
+        assert response.status_code == 403, (role, capability, response.status_code)
+
+
+def test_readme_documents_the_role_matrix_the_server_enforces(capsys):
+    call_command("roles_matrix")
+    table = capsys.readouterr().out.strip()
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- roles-matrix -->")[1].split("<!-- /roles-matrix -->")[0]
+    assert block.strip() == table
