@@ -52,7 +52,7 @@ lint: install-test
 	$(BIN)/ruff check .
 
 messages: install-test
-	$(BIN)/outsidein manage makemessages -l nl --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/outsidein manage makemessages -l nl --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*' --ignore '*/tests/*' --ignore 'tests/*'
 	$(BIN)/outsidein manage compilemessages -l nl --ignore '.venv/*'
 
 clean:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_htmx",
     "csp",
     "axes",
@@ -77,6 +78,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "outsidein.urls"
+FORM_RENDERER = "outsidein.forms.FormRenderer"
 ASGI_APPLICATION = "outsidein.asgi.application"
 WSGI_APPLICATION = "outsidein.wsgi.application"
 

@@ -50,6 +50,7 @@ def phone_page(browser, live_server, errors):
     # An English-speaking phone: the interface must still be Dutch.
     context = browser.new_context(viewport=PHONE, locale="en-US")
     page = context.new_page()
+    page.set_default_timeout(10_000)
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return page
@@ -94,10 +95,10 @@ def test_manager_assigns_an_action_and_the_employee_takes_it_up_on_a_phone(
     page = phone_page(browser, live_server, errors)
     log_in(page, live_server, manager.email)
     open_menu_item(page, "Verbeterpunten")
-    page.get_by_role("link", name="Nieuw verbeterpunt").first.click()
+    page.get_by_role("link", name="Verbeterpunt indienen").first.click()
     page.get_by_label("Titel").fill("Klanten wachten te lang op een terugbelafspraak")
-    page.get_by_label("Omschrijving").fill("Uit de klantarena: terugbellen gebeurt niet.")
-    page.get_by_role("button", name="Verbeterpunt melden").click()
+    page.get_by_label("Beschrijving").fill("Uit de klantarena: terugbellen gebeurt niet.")
+    page.get_by_role("button", name="Indienen").click()
     page.wait_for_url("**/points/*/")
     assert_fits_phone(page)
     point = ImprovementPoint.objects.get(title__startswith="Klanten wachten")
