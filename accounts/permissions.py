@@ -31,6 +31,11 @@ class Capability:
     VIEW_ROUTES = "view_routes"
     MANAGE_ROUTES = "manage_routes"
     SEND_MAGIC_LINKS = "send_magic_links"
+    VIEW_WAVES = "view_waves"
+    MANAGE_WAVES = "manage_waves"
+    IMPORT_RESPONSES = "import_responses"
+    VIEW_FOLLOW_UPS = "view_follow_ups"
+    MANAGE_API_TOKENS = "manage_api_tokens"
 
 
 MATRIX: dict[str, tuple[str, set[str]]] = {
@@ -49,6 +54,14 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     Capability.VIEW_ROUTES: (_("See improvement routes"), STAFF),
     Capability.MANAGE_ROUTES: (_("Create and change improvement routes"), {A, C, B}),
     Capability.SEND_MAGIC_LINKS: (_("Send customers a personal access link"), {A, C, M}),
+    Capability.VIEW_WAVES: (_("See research waves, response counts and response rates"),
+                            {A, C, B, M}),
+    Capability.MANAGE_WAVES: (_("Create waves, edit questionnaires, invite and remind customers"),
+                              {A, C}),
+    Capability.IMPORT_RESPONSES: (_("Import and export survey responses"), {A, C}),
+    Capability.VIEW_FOLLOW_UPS: (_("See all follow-ups of detractors and contact requests"),
+                                 {A, C, B, M}),
+    Capability.MANAGE_API_TOKENS: (_("Create and revoke API tokens"), {A, C}),
 }
 
 

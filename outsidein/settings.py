@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "accounts",
     "org",
     "improvements",
+    "research",
 ]
 
 MIDDLEWARE = [

@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("o/<slug:org>/", include("org.urls")),
     path("o/<slug:org>/", include("improvements.urls")),
+    path("o/<slug:org>/research/", include("research.urls")),
     path("django-admin/", admin.site.urls),
 ]
