@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export DJANGO_SETTINGS_MODULE := outsidein.settings
 
-.PHONY: run test test-sqlite test-postgres install install-test browser-deps lint messages bench clean
+.PHONY: run test test-sqlite test-postgres install install-test browser-deps lint messages bench bench-import clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,3 +57,9 @@ messages: install-test
 
 clean:
 	rm -rf $(VENV) var
+
+# Benchmarks (not timed tests): `make bench` runs every bench-* target.
+bench: bench-import
+
+bench-import: install
+	$(BIN)/python bench/import_bench.py

@@ -41,7 +41,10 @@ class OrgRequiredMixin(LoginRequiredMixin):
         membership = membership_for(request, kwargs["org"])
         request.membership = membership
         request.organisation = membership.organisation
-        request.session[SESSION_ORG_KEY] = membership.organisation.slug
+        # Write the session only when the organisation changes: a session save on every
+        # request would contend with long writes (imports) for SQLite's single writer.
+        if request.session.get(SESSION_ORG_KEY) != membership.organisation.slug:
+            request.session[SESSION_ORG_KEY] = membership.organisation.slug
         if self.capability and not self.can(self.capability):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)

@@ -7,7 +7,7 @@ from django.views.generic import TemplateView
 
 from accounts import services
 from accounts.forms import EmailAuthenticationForm
-from accounts.models import Membership
+from accounts.models import MagicLinkPurpose, Membership
 from accounts.tenancy import SESSION_ORG_KEY
 
 CUSTOMER_SESSION_KEY = "customer_access"
@@ -84,6 +84,11 @@ class MagicLinkView(View):
             "purpose": link.purpose,
             "link": link.pk,
         }
+        if link.purpose == MagicLinkPurpose.SURVEY:
+            # The survey can be continued and corrected from this device while the link
+            # would have been valid, not only for the staff session length.
+            request.session.set_expiry(link.expires_at)
+            return redirect(reverse("survey:start"))
         return redirect(reverse("accounts:customer_home"))
 
 
@@ -105,4 +110,6 @@ class CustomerHomeView(TemplateView):
             )
         if contact is None:
             return render(request, "accounts/magic_link_invalid.html", status=403)
+        if access["purpose"] == MagicLinkPurpose.SURVEY:
+            return redirect(reverse("survey:start"))
         return self.render_to_response({"contact": contact, "purpose": access["purpose"]})

@@ -327,10 +327,16 @@ class MyActionsView(ImprovementView):
         actions = selectors.my_actions(self.membership)
         for action in actions:
             action.can_update = True
+        from research.models import FollowUpStatus
+        from research.selectors import my_open_follow_ups
+
         return render(request, "improvements/my_actions.html", {
             "actions": actions,
             "open_count": sum(1 for a in actions if a.finished == 0),
             "overdue_count": sum(1 for a in actions if a.is_overdue),
+            # Customers to call after a low score or a contact request (research's closed loop).
+            "follow_ups": my_open_follow_ups(self.membership),
+            "follow_up_statuses": FollowUpStatus.choices,
         })
 
 

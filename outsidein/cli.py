@@ -50,6 +50,34 @@ def build_parser() -> argparse.ArgumentParser:
         imp.add_argument("file", metavar="FILE")
         imp.add_argument("--dry-run", action="store_true", help="check only; write nothing")
 
+    wave = sub.add_parser("wave", help="research waves")
+    wave_sub = wave.add_subparsers(dest="wave_command", required=True)
+    wave_new = wave_sub.add_parser("create", help="create a research wave")
+    wave_new.add_argument("org", metavar="ORG")
+    wave_new.add_argument("name", metavar="WAVE")
+    wave_new.add_argument("--start", metavar="DATE", help="first day (YYYY-MM-DD)")
+    wave_new.add_argument("--end", metavar="DATE", help="last day (YYYY-MM-DD)")
+    wave_new.add_argument("--anonymous", action="store_true")
+
+    responses = sub.add_parser("import", help="import survey responses (CSV or XLSX) into a wave")
+    responses.add_argument("org", metavar="ORG")
+    responses.add_argument("wave", metavar="WAVE")
+    responses.add_argument("file", metavar="FILE")
+    responses.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                           help="nps, comment, improvement, customer, unit, response_id, "
+                                "contact_me; driver and attribute may repeat")
+    responses.add_argument("--mapping", metavar="FILE.json")
+    responses.add_argument("--save-mapping", metavar="NAME")
+    responses.add_argument("--create-units", action="store_true")
+    responses.add_argument("--skip-invalid", action="store_true")
+    responses.add_argument("--dry-run", action="store_true")
+    responses.add_argument("--json", action="store_true", help="print a JSON summary")
+
+    export = sub.add_parser("export-responses", help="export a wave's responses (CSV or XLSX)")
+    export.add_argument("org", metavar="ORG")
+    export.add_argument("wave", metavar="WAVE")
+    export.add_argument("file", metavar="FILE", help="FILE.csv or FILE.xlsx")
+
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -74,6 +102,21 @@ def main(argv: list[str] | None = None) -> int:
         return _call("demo", *(["--if-empty"] if args.if_empty else []))
     if args.command == "org":
         return _call("org_create", args.slug, "--name", args.name)
+    if args.command == "wave":
+        return _call("wave_create", args.org, args.name,
+                     *(["--start", args.start] if args.start else []),
+                     *(["--end", args.end] if args.end else []),
+                     *(["--anonymous"] if args.anonymous else []))
+    if args.command == "import":
+        flags = [f"--map={pair}" for pair in args.map]
+        flags += ["--mapping", args.mapping] if args.mapping else []
+        flags += ["--save-mapping", args.save_mapping] if args.save_mapping else []
+        flags += [flag for flag, on in (("--create-units", args.create_units),
+                                        ("--skip-invalid", args.skip_invalid),
+                                        ("--dry-run", args.dry_run), ("--json", args.json)) if on]
+        return _call("import_responses", args.org, args.wave, args.file, *flags)
+    if args.command == "export-responses":
+        return _call("export_responses", args.org, args.wave, args.file)
     command = args.command.replace("-", "_")
     return _call(command, args.org, args.file, *(["--dry-run"] if args.dry_run else []))
 

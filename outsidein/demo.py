@@ -13,10 +13,10 @@ from __future__ import annotations
 import random
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
@@ -27,6 +27,19 @@ from improvements import services as improvements
 from improvements.models import Action, ActionStatus, ImprovementPoint, PointStatus, Priority
 from org.models import Contact, Customer, CustomerKind, Level, Unit, UnitKind
 from org.services import unit_create, unit_update
+from research import services as research
+from research import services_settings as research_settings
+from research.models import (
+    FollowUp,
+    FollowUpStatus,
+    Invitation,
+    QuestionKind,
+    Response,
+    ResponseSource,
+    ResponseStatus,
+    Wave,
+    WaveStatus,
+)
 
 DEMO_PASSWORD = "outsidein-demo"
 DEMO_URL = "http://127.0.0.1:8000/"
@@ -75,6 +88,9 @@ class DemoSummary:
     customers: int
     points: int
     actions: int
+    waves: int = 0
+    responses: int = 0
+    follow_ups: int = 0
 
 
 # --- the insurer's structure ---------------------------------------------------------
@@ -590,6 +606,8 @@ def demo_build(*, slug: str = "demo", seed: int = 2026) -> DemoSummary:
 
     _build_second_org(consultant=logins["consultant"], rng=rng, fake=fake, names=names,
                       today=today)
+    waves, follow_ups = _build_waves(organisation=organisation, consultant=logins["consultant"],
+                                     units=units, employees=employees, seed=seed)
 
     return DemoSummary(
         units=Unit.objects.filter(organisation=organisation).count(),
@@ -598,6 +616,9 @@ def demo_build(*, slug: str = "demo", seed: int = 2026) -> DemoSummary:
         customers=customer_count,
         points=ImprovementPoint.objects.filter(organisation=organisation).count(),
         actions=Action.objects.filter(point__organisation=organisation).count(),
+        waves=len(waves),
+        responses=Response.objects.filter(organisation=organisation).count(),
+        follow_ups=follow_ups,
     )
 
 
@@ -809,3 +830,436 @@ def _build_second_org(*, consultant: Membership, rng: random.Random, fake: Faker
             _action_add(point=point, actor=actor, title=action_title, owner=staff[unit][0],
                         due_date=today + timedelta(days=due_in), status=action_status)
     return organisation
+
+
+# --- research: two waves of customer research -----------------------------------------
+# The insurer ran two waves in 2026. The second shows what the improvement points did:
+# Particulier Klantcontactcentrum now calls customers back ("terugbellen"), so its
+# reachability and NPS rise markedly; Schade Expertise Zuid fell further behind on
+# the expert's visit. Everything below comes from its own seeded generator, so the
+# units, people and customers above stay exactly as they were.
+
+WAVES = (
+    # name, period, responses, source
+    ("Klantonderzoek voorjaar 2026", date(2026, 3, 2), date(2026, 4, 24), 6000),
+    ("Klantonderzoek najaar 2026", date(2026, 9, 7), date(2026, 10, 30), 6500),
+)
+CORE_VALUES = ("Betrokken", "Deskundig", "Betrouwbaar")
+COMPETITORS = (("Centraal Beheer", 0.35), ("Interpolis", 0.30), ("FBTO", 0.20))
+# Extra contacts per company by segment (low, high), and the share of private
+# customers whose partner is a contact too: respondents are contacts, not customers.
+EXTRA_CONTACTS = {"MKB": (1, 8), "Grootzakelijk": (6, 18), "Agrarisch": (0, 3)}
+PARTNER_SHARE = 0.5
+
+NPS_BASE = 7.25
+# Latent satisfaction per team (added to NPS_BASE) in the first wave, and what the
+# second wave changed.
+TEAM_EFFECT = {
+    "PAR-KCC": -1.0, "PAR-VO": 0.3, "PAR-PB": -0.2, "PAR-LP": 0.2, "PAR-RET": -0.3,
+    "ZAK-AM-MKB": 0.4, "ZAK-AM-GZ": 0.6, "ZAK-AGR": 0.0, "ZAK-ACC": 0.0, "ZAK-INK": -0.1,
+    "SCH-MR": -0.6, "SCH-WON": -0.5, "SCH-AVP": -0.2, "SCH-LET": -0.4, "SCH-SZ": -0.9,
+    "PAR-KS-N": 0.2, "ZAK-AD-N": 0.5, "SCH-EX-N": 0.0, "PAR-KS-M": -0.7, "ZAK-AD-M": 0.2,
+    "ZAK-IM-M": 0.0, "SCH-EX-M": -0.1, "PAR-KS-Z": 0.1, "ZAK-AD-Z": 0.3, "SCH-EX-Z": -0.5,
+}
+TEAM_CHANGE = {"PAR-KCC": 1.1, "SCH-EX-Z": -0.9, "SCH-MR": 0.4, "ZAK-AGR": 0.5, "PAR-KS-M": 0.2}
+# Driver ratings per team relative to the team's satisfaction, first wave and change.
+DRIVER_EFFECT = {
+    "PAR-KCC": {"bereikbaarheid": -2.2, "snelheid": -0.8},
+    "SCH-MR": {"snelheid": -1.0},
+    "SCH-EX-Z": {"snelheid": -1.6},
+    "SCH-WON": {"communicatie": -1.2},
+    "PAR-PB": {"communicatie": -1.0},
+    "PAR-KS-M": {"vriendelijkheid": -1.2},
+    "ZAK-AGR": {"deskundigheid": -0.8},
+    "ZAK-AM-MKB": {"bereikbaarheid": -0.3},
+    "PAR-RET": {"prijs-kwaliteit": -1.2},
+    "ZAK-AM-GZ": {"deskundigheid": 0.6},
+}
+DRIVER_CHANGE = {
+    "PAR-KCC": {"bereikbaarheid": 1.9, "snelheid": 0.5},
+    "SCH-EX-Z": {"snelheid": -1.0},
+    "SCH-MR": {"snelheid": 0.7},
+    "ZAK-AGR": {"deskundigheid": 0.9},
+}
+# How much each driver weighs in the recommendation (the rest is general feeling).
+DRIVER_WEIGHTS = {"bereikbaarheid": 0.22, "snelheid": 0.22, "vriendelijkheid": 0.1,
+                  "deskundigheid": 0.18, "prijs-kwaliteit": 0.14, "communicatie": 0.14}
+SEGMENT_EFFECT = {"Particulier": 0.0, "MKB": 0.1, "Grootzakelijk": 0.3, "Agrarisch": 0.4}
+CORE_VALUE_OFFSET = {"Betrokken": -0.3, "Deskundig": 0.2, "Betrouwbaar": 0.4}
+
+# A claim is handled by a Schade team: that team gets the response. (code, weight)
+CLAIM_SHARE = 0.3
+CLAIM_TEAMS = (("SCH-MR", 5), ("SCH-WON", 4), ("SCH-AVP", 2), ("SCH-LET", 1), ("SCH-SZ", 1),
+               ("SCH-EX-N", 2), ("SCH-EX-M", 2), ("SCH-EX-Z", 3))
+PRODUCTS = {
+    "Particulier": ("Autoverzekering", "Woonverzekering", "Inboedelverzekering",
+                    "Reisverzekering", "Aansprakelijkheidsverzekering"),
+    "MKB": ("Bedrijfsaansprakelijkheid", "Wagenparkverzekering", "Gebouwenverzekering",
+            "Verzuimverzekering"),
+    "Grootzakelijk": ("Wagenparkverzekering", "Verzuimverzekering", "Gebouwenverzekering",
+                      "Bedrijfsaansprakelijkheid"),
+    "Agrarisch": ("Agrarisch pakket", "Stalbrandverzekering", "Landbouwvoertuigen"),
+}
+CLAIM_PRODUCTS = {"SCH-MR": ("Autoverzekering", "Wagenparkverzekering"),
+                  "SCH-WON": ("Woonverzekering", "Inboedelverzekering", "Gebouwenverzekering"),
+                  "SCH-AVP": ("Aansprakelijkheidsverzekering", "Bedrijfsaansprakelijkheid"),
+                  "SCH-LET": ("Autoverzekering",), "SCH-SZ": ("Woonverzekering",
+                                                              "Autoverzekering")}
+CHANNELS = {"default": (("Telefoon", 5), ("E-mail", 2), ("Website", 2), ("App", 1),
+                        ("Persoonlijk contact", 1)),
+            "PAR-KCC": (("Telefoon", 8), ("E-mail", 2)),
+            "PAR-VO": (("Website", 6), ("App", 3), ("Telefoon", 1)),
+            "ZAK-IM-M": (("Intermediair", 8), ("Telefoon", 2)),
+            "business": (("Persoonlijk contact", 4), ("Telefoon", 4), ("E-mail", 3)),
+            "claim": (("Telefoon", 4), ("App", 3), ("Website", 2), ("E-mail", 1))}
+
+# Open answers are composed from fragments by theme and sentiment. The theme follows
+# the customer's strongest (promoter) or weakest (detractor) driver.
+DRIVER_THEMES = {
+    "bereikbaarheid": ("bereikbaarheid", "wachttijd"),
+    "snelheid": ("wachttijd", "snelheid"),
+    "vriendelijkheid": ("vriendelijkheid",),
+    "deskundigheid": ("deskundigheid",),
+    "prijs-kwaliteit": ("prijs",),
+    "communicatie": ("communicatie", "app"),
+}
+PRAISE = {
+    "bereikbaarheid": ("Ik had meteen iemand aan de lijn.", "Goed bereikbaar, ook 's avonds.",
+                       "Je krijgt snel iemand te spreken die je verder helpt."),
+    "wachttijd": ("Ik hoefde nauwelijks te wachten.", "Binnen een paar minuten geholpen.",
+                  "Geen lange wachtrij aan de telefoon."),
+    "snelheid": ("Alles was binnen een week geregeld.", "Snel en zonder gedoe afgehandeld.",
+                 "Mijn vraag was dezelfde dag opgelost."),
+    "schade": ("De schade was snel en netjes afgehandeld.",
+               "Na de aanrijding werd alles voor me geregeld, ook de vervangende auto.",
+               "Het geld stond binnen een paar dagen op mijn rekening."),
+    "vriendelijkheid": ("Heel vriendelijke medewerkers.", "Ik voelde me echt gehoord.",
+                        "Prettig en persoonlijk contact."),
+    "deskundigheid": ("De adviseur wist precies waar hij het over had.",
+                      "Goed advies gekregen over mijn dekking.",
+                      "Deskundig en eerlijk advies, ook over wat ik niet nodig had."),
+    "prijs": ("Goede prijs voor wat je krijgt.", "Scherpe premie en een goede dekking.",
+              "Niet de goedkoopste, maar wel de beste service."),
+    "communicatie": ("Duidelijke brieven en e-mails.", "Ik werd op de hoogte gehouden van elke stap.",
+                     "Ze leggen alles helder uit."),
+    "app": ("De app werkt prima.", "Schade melden via de app was heel makkelijk.",
+            "Op de website vind je alles snel terug."),
+}
+COMPLAINT = {
+    "bereikbaarheid": ("Slecht bereikbaar, je komt er telefonisch bijna niet door.",
+                       "Het keuzemenu is veel te lang.",
+                       "Ik moest drie keer bellen voordat ik iemand sprak."),
+    "wachttijd": ("Twintig minuten in de wacht gestaan.", "Lange wachttijden aan de telefoon.",
+                  "Op een antwoord op mijn e-mail heb ik een week gewacht."),
+    "snelheid": ("Het duurde allemaal veel te lang.", "Ik moest steeds zelf achter dingen aan.",
+                 "Na twee weken nog steeds niets geregeld."),
+    "schade": ("De afhandeling van mijn schade duurde weken.",
+               "Ik heb lang moeten wachten voordat de expert kwam.",
+               "Na de schademelding hoorde ik niets meer."),
+    "vriendelijkheid": ("Ik werd kortaf te woord gestaan.", "Niet serieus genomen met mijn klacht.",
+                        "De medewerker had duidelijk geen zin in mijn vraag."),
+    "deskundigheid": ("De medewerker wist het antwoord niet.",
+                      "Ik kreeg van twee mensen een verschillend antwoord.",
+                      "Mijn adviseur kende mijn situatie niet."),
+    "prijs": ("De premie is weer omhoog gegaan zonder uitleg.", "Te duur voor wat je krijgt.",
+              "Elders ben ik goedkoper uit."),
+    "communicatie": ("De polisvoorwaarden zijn onbegrijpelijk.", "Ik werd niet op de hoogte gehouden.",
+                     "Steeds een andere behandelaar, ik moest alles opnieuw uitleggen."),
+    "app": ("De app loopt vast bij het uploaden van foto's.", "De website is onoverzichtelijk.",
+            "Inloggen op de website lukt vaak niet."),
+}
+IMPROVE = {
+    "bereikbaarheid": ("Zorg dat je beter bereikbaar bent.", "Maak het keuzemenu korter.",
+                       "Ruimere openingstijden van de klantenservice."),
+    "wachttijd": ("Minder lang wachten aan de telefoon.", "Sneller reageren op e-mail.",
+                  "Bied een terugbelafspraak aan in plaats van de wachtrij."),
+    "snelheid": ("Sneller handelen.", "Doe wat je belooft, en dan op tijd."),
+    "schade": ("Sneller een expert sturen na een schade.", "Sneller uitbetalen na goedkeuring.",
+               "Houd me op de hoogte van mijn schadedossier."),
+    "vriendelijkheid": ("Luister beter naar de klant.", "Wat meer begrip tonen bij een klacht."),
+    "deskundigheid": ("Betere kennis van de producten.",
+                      "Zorg dat adviseurs het bedrijf van de klant kennen."),
+    "prijs": ("Leg uit waarom de premie stijgt.", "Beloon trouwe klanten met een korting."),
+    "communicatie": ("Schrijf de voorwaarden in gewone taal.",
+                     "Eén vaste contactpersoon voor mijn dossier."),
+    "app": ("Laat de app beter werken.", "Maak de website overzichtelijker."),
+}
+OPENERS = {"promoter": ("Heel tevreden.", "Prima verzekeraar.", "Top!", "Altijd goed geholpen."),
+           "passive": ("Over het algemeen prima.", "Redelijk tevreden.", "Niets bijzonders."),
+           "detractor": ("Erg teleurgesteld.", "Slechte ervaring.", "Jammer.",
+                         "Ik overweeg over te stappen.")}
+# The callback improvement (terugbellen) and the expert's delays, as customers put them.
+STORY = {
+    ("PAR-KCC", 0, "detractor"): ("Ik zou binnen twee dagen worden teruggebeld. Ik heb nooit "
+                                  "meer iets gehoord.",
+                                  "Beloofd terug te bellen, maar er belde niemand."),
+    ("PAR-KCC", 1, "promoter"): ("Ik werd netjes teruggebeld op het afgesproken tijdstip.",
+                                 "Eindelijk: ze belden terug toen ze zeiden dat ze zouden bellen."),
+    ("SCH-EX-Z", 1, "detractor"): ("Bijna drie weken gewacht op de expert; de aannemer mocht "
+                                   "niet beginnen.",
+                                   "De expert kwam pas na twee weken, ik kon niets herstellen."),
+}
+FOLLOW_UP_OUTCOMES = (
+    "Klant gebeld; excuses gemaakt en de terugbelafspraak alsnog nagekomen.",
+    "Gesproken met de klant. Schadedossier versneld, uitbetaling deze week.",
+    "Klant teruggebeld; premieopbouw uitgelegd. Klant blijft.",
+    "Voicemail ingesproken en e-mail gestuurd; klant heeft niet gereageerd.",
+    "Afspraak gemaakt voor een bezoek van de accountmanager.",
+)
+
+
+def _weighted(rng: random.Random, pairs) -> str:
+    values, weights = zip(*pairs, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _clamp(value: float, low: int, high: int) -> int:
+    return max(low, min(high, round(value)))
+
+
+def _nps_group(nps: int | None) -> str | None:
+    if nps is None:
+        return None
+    return "promoter" if nps >= 9 else "passive" if nps >= 7 else "detractor"
+
+
+def _theme(driver: str, unit_code: str, channel: str, rng: random.Random) -> str:
+    if unit_code.startswith("SCH") and driver in ("snelheid", "communicatie") and rng.random() < 0.6:
+        return "schade"
+    if driver == "communicatie" and channel in ("App", "Website"):
+        return "app"
+    return rng.choice(DRIVER_THEMES[driver])
+
+
+def _open_answers(*, rng: random.Random, group: str | None, scores: dict[str, float],
+                  unit_code: str, wave_index: int, channel: str) -> tuple[str, str]:
+    """Return ("why this score", "one thing to improve") in Dutch, matching the score."""
+    drivers = {k: v for k, v in scores.items() if k in DRIVER_WEIGHTS}
+    if group is None or not drivers:
+        return "", ""
+    best = max(drivers, key=lambda k: (drivers[k], k))
+    worst = min(drivers, key=lambda k: (drivers[k], k))
+    story = STORY.get((unit_code, wave_index, group))
+    blank_why = {"promoter": 0.28, "passive": 0.25, "detractor": 0.1}[group]
+    why = ""
+    if rng.random() >= blank_why:
+        if story and rng.random() < 0.6:
+            parts = [rng.choice(story)]
+        elif group == "promoter":
+            parts = [rng.choice(PRAISE[_theme(best, unit_code, channel, rng)])]
+        elif group == "detractor":
+            parts = [rng.choice(COMPLAINT[_theme(worst, unit_code, channel, rng)])]
+        else:
+            good = rng.choice(PRAISE[_theme(best, unit_code, channel, rng)])
+            bad = rng.choice(COMPLAINT[_theme(worst, unit_code, channel, rng)])
+            parts = [good, "Alleen: " + bad[0].lower() + bad[1:]]
+        if rng.random() < 0.35:
+            parts.insert(0, rng.choice(OPENERS[group]))
+        why = " ".join(parts)
+    improve = ""
+    if rng.random() >= {"promoter": 0.55, "passive": 0.35, "detractor": 0.2}[group]:
+        improve = (rng.choice(("Niets, ga zo door!", "Zo houden.", "Geen idee, het is goed zo."))
+                   if group == "promoter" and rng.random() < 0.5
+                   else rng.choice(IMPROVE[_theme(worst, unit_code, channel, rng)]))
+    return why, improve
+
+
+def _extra_contacts(*, organisation: Organisation, rng: random.Random, fake: Faker) -> None:
+    """Give companies several contacts and some private customers their partner's."""
+    new = []
+    customers = (Customer.objects.filter(organisation=organisation)
+                 .prefetch_related("contacts").order_by("pk"))
+    for customer in customers:
+        primary = customer.contacts.all()[0]
+        if customer.kind == CustomerKind.PERSON:
+            if rng.random() < PARTNER_SHARE:
+                first = fake.first_name()
+                last = primary.name.split(" ", 1)[-1]
+                local, domain = primary.email.split("@", 1)
+                new.append(Contact(customer=customer, name=f"{first} {last}",
+                                   email=f"{_ascii(first)}.{local}@{domain}",
+                                   phone=_phone(rng, mobile=True)))
+            continue
+        low, high = EXTRA_CONTACTS.get(customer.segment, (0, 2))
+        domain = primary.email.split("@", 1)[1]
+        used = {primary.email}
+        for _ in range(rng.randint(low, high)):
+            first, last = fake.first_name(), fake.last_name()
+            email, n = f"{_ascii(first)}.{_ascii(last)}@{domain}", 1
+            while email in used:
+                n += 1
+                email = f"{_ascii(first)}.{_ascii(last)}{n}@{domain}"
+            used.add(email)
+            new.append(Contact(customer=customer, name=f"{first} {last}", email=email,
+                               phone=_phone(rng, mobile=rng.random() < 0.5),
+                               job_title=rng.choice(CONTACT_TITLES)))
+    Contact.objects.bulk_create(new, batch_size=1000)
+
+
+def _respondent_rows(*, wave_index: int, contacts: list[Contact], count: int,
+                     units: dict[str, Unit], questions: dict, period: tuple[date, date],
+                     rng: random.Random) -> list[dict]:
+    """Return the answers of ``count`` respondents drawn from ``contacts``."""
+    start, end = period
+    days = (end - start).days
+    rows = []
+    for contact in sorted(rng.sample(contacts, count), key=lambda c: c.pk):
+        customer = contact.customer
+        own_code = customer.unit.code
+        is_claim = rng.random() < CLAIM_SHARE
+        code = _weighted(rng, CLAIM_TEAMS) if is_claim else own_code
+        latent = (NPS_BASE + TEAM_EFFECT.get(code, 0.0) + SEGMENT_EFFECT.get(customer.segment, 0)
+                  + (TEAM_CHANGE.get(code, 0.0) if wave_index else 0.0) + rng.gauss(0, 1.5))
+        effects = dict(DRIVER_EFFECT.get(code, {}))
+        if wave_index:
+            for key, change in DRIVER_CHANGE.get(code, {}).items():
+                effects[key] = effects.get(key, 0.0) + change
+        scores: dict[str, float] = {}
+        for key in DRIVER_WEIGHTS:
+            if key in questions["drivers"] and rng.random() >= 0.04:
+                scores[key] = _clamp(latent + 0.3 + effects.get(key, 0.0) + rng.gauss(0, 1.1),
+                                     1, 10)
+        weighted = sum(DRIVER_WEIGHTS[k] * (scores.get(k) or latent + effects.get(k, 0.0))
+                       for k in DRIVER_WEIGHTS)
+        nps = _clamp(0.4 * latent + 0.6 * weighted + 0.55 + rng.gauss(0, 0.9), 0, 10)
+        for name, key in questions["core_values"].items():
+            if rng.random() >= 0.06:
+                scores[key] = _clamp(latent + CORE_VALUE_OFFSET.get(name, 0) + rng.gauss(0, 1.2),
+                                     1, 10)
+        group = _nps_group(nps)
+        competitors = {}
+        for name, known in COMPETITORS:
+            if name in questions["competitors"] and rng.random() < known:
+                odds = {"promoter": (6, 3, 1), "passive": (3, 5, 2), "detractor": (1, 3.5, 5.5)}
+                competitors[name] = rng.choices(("better", "same", "worse"), weights=odds[group])[0]
+        market = customer.segment if customer.segment in PRODUCTS else "MKB"
+        product = rng.choice(CLAIM_PRODUCTS.get(code) or PRODUCTS[market])
+        channel_key = ("claim" if is_claim else code if code in CHANNELS
+                       else "business" if customer.kind == CustomerKind.COMPANY else "default")
+        channel = _weighted(rng, CHANNELS[channel_key])
+        why, improve = _open_answers(rng=rng, group=group, scores=scores, unit_code=code,
+                                     wave_index=wave_index, channel=channel)
+        moment = timezone.make_aware(datetime.combine(
+            start + timedelta(days=rng.randrange(days + 1)),
+            time(rng.randrange(7, 23), rng.randrange(60), rng.randrange(60))))
+        rows.append({
+            "contact": contact, "customer": customer, "unit": units[code], "nps": nps,
+            "comment": why, "improvement": improve, "scores": scores,
+            "competitors": competitors, "contact_me": rng.random() < (
+                0.12 if group == "detractor" else 0.03),
+            "attributes": {"segment": customer.segment, "product": product, "kanaal": channel},
+            "submitted_at": moment,
+        })
+    return rows
+
+
+def _wave_questions(wave: Wave) -> dict:
+    questions = list(wave.questions.all())
+    return {
+        "drivers": {q.key for q in questions if q.kind == QuestionKind.DRIVER},
+        "core_values": {q.subject: q.key for q in questions if q.kind == QuestionKind.CORE_VALUE},
+        "competitors": {q.subject for q in questions if q.kind == QuestionKind.COMPETITOR},
+    }
+
+
+def _build_waves(*, organisation: Organisation, consultant: Membership, units: dict[str, Unit],
+                 employees: dict[str, list[Membership]], seed: int) -> tuple[list[Wave], int]:
+    """Create the two closed waves with their responses, invitations and follow-ups."""
+    rng = random.Random(seed * 7 + 3)
+    fake = Faker("nl_NL")
+    fake.seed_instance(seed * 7 + 3)
+    for name in CORE_VALUES:
+        research_settings.core_value_create(organisation=organisation, name=name)
+    for name, _known in COMPETITORS:
+        research_settings.competitor_create(organisation=organisation, name=name)
+    _extra_contacts(organisation=organisation, rng=rng, fake=fake)
+    contacts = list(Contact.objects.filter(customer__organisation=organisation)
+                    .select_related("customer__unit").order_by("pk"))
+
+    waves, follow_ups = [], 0
+    for index, (name, start, end, count) in enumerate(WAVES):
+        wave = research.wave_create(organisation=organisation, actor=consultant, name=name,
+                                    period_start=start, period_end=end,
+                                    copy_from=waves[-1] if waves else None)
+        rows = _respondent_rows(wave_index=index, contacts=contacts, count=count, units=units,
+                                questions=_wave_questions(wave), period=(start, end), rng=rng)
+        # The first wave came from the survey agency's export; the second was our own survey,
+        # where some customers saved answers but never submitted them.
+        source = ResponseSource.IMPORT if index == 0 else ResponseSource.SURVEY
+        responses = []
+        for n, row in enumerate(rows, start=1):
+            partial = index == 1 and rng.random() < 0.015
+            missing_nps = index == 0 and rng.random() < 0.01
+            nps = None if partial or missing_nps else row["nps"]
+            responses.append(Response(
+                organisation=organisation, wave=wave, customer=row["customer"],
+                contact=row["contact"], unit=row["unit"],
+                external_id=f"ZKV-{start:%Y%m}-{n:05d}", nps=nps,
+                comment="" if partial else row["comment"],
+                improvement="" if partial else row["improvement"], scores=row["scores"],
+                competitors={} if partial else row["competitors"],
+                attributes=row["attributes"], contact_me=not partial and row["contact_me"],
+                language="nl", source=source,
+                status=ResponseStatus.PARTIAL if partial else ResponseStatus.SUBMITTED,
+                submitted_at=None if partial else row["submitted_at"],
+                created_at=row["submitted_at"],
+            ))
+        responses = Response.objects.bulk_create(responses, batch_size=1000)
+        if source == ResponseSource.SURVEY:
+            _invitations(wave=wave, contacts=contacts, responses=responses, start=start, rng=rng)
+            follow_ups += _follow_ups(wave=wave, employees=employees, rng=rng,
+                                      response_ids=[r.pk for r in responses])
+        research.wave_set_status(wave=wave, status=WaveStatus.CLOSED)
+        waves.append(wave)
+    return waves, follow_ups
+
+
+def _invitations(*, wave: Wave, contacts: list[Contact], responses: list[Response], start: date,
+                 rng: random.Random) -> None:
+    """Every contact was invited; those who did not answer got one reminder."""
+    answered = {r.contact_id: r for r in responses}
+    sent = timezone.make_aware(datetime.combine(start, time(9, 0)))
+    Invitation.objects.bulk_create([
+        Invitation(organisation=wave.organisation, wave=wave, contact=contact,
+                   response=answered.get(contact.pk), sent_at=sent,
+                   reminded_at=None if contact.pk in answered else sent + timedelta(days=10),
+                   opened_at=(answered[contact.pk].created_at if contact.pk in answered
+                              else sent + timedelta(hours=rng.randrange(2, 300))
+                              if rng.random() < 0.3 else None),
+                   created_at=sent)
+        for contact in contacts
+    ], batch_size=1000)
+
+
+def _follow_ups(*, wave: Wave, employees: dict[str, list[Membership]],
+                rng: random.Random, response_ids: list[int]) -> int:
+    """Close the loop on the second wave: follow-ups for detractors and contact requests,
+    the Klantcontactcentrum's shared out by its team lead, and most of them handled.
+
+    The walk to each status is written as a few grouped updates rather than 1,500
+    ``follow_up_update`` calls, which would add seconds to every build.
+    """
+    created = research.follow_ups_create(wave=wave, response_ids=response_ids)
+    follow_ups = FollowUp.objects.filter(response__wave=wave)
+    follow_ups.update(created_at=Subquery(
+        Response.objects.filter(pk=OuterRef("response_id")).values("submitted_at")[:1]))
+    rows = list(follow_ups.order_by("response_id").values_list("pk", "response__unit__code"))
+    team = employees["PAR-KCC"]  # the medewerker@ login is first
+    shared = [pk for pk, code in rows if code == "PAR-KCC"]
+    for n, member in enumerate(team):
+        FollowUp.objects.filter(pk__in=shared[n::len(team)]).update(owner=member)
+    handled: dict[int | None, list[int]] = {}
+    for pk, _code in rows:
+        roll = rng.random()
+        if roll < 0.55:
+            handled.setdefault(rng.randrange(len(FOLLOW_UP_OUTCOMES)), []).append(pk)
+        elif roll < 0.7:
+            handled.setdefault(None, []).append(pk)
+    for outcome, pks in sorted(handled.items(), key=lambda item: -1 if item[0] is None else item[0]):
+        if outcome is None:
+            FollowUp.objects.filter(pk__in=pks).update(status=FollowUpStatus.IN_PROGRESS)
+        else:
+            FollowUp.objects.filter(pk__in=pks).update(
+                status=FollowUpStatus.DONE, outcome=FOLLOW_UP_OUTCOMES[outcome],
+                closed_at=F("created_at") + timedelta(days=2 + 3 * outcome, hours=outcome))
+    return created

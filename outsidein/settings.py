@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "org",
     "improvements",
     "research",
+    "insights",
 ]
 
 MIDDLEWARE = [

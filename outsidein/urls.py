@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import HomeView
+from outsidein.api import api
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -10,5 +11,7 @@ urlpatterns = [
     path("o/<slug:org>/", include("org.urls")),
     path("o/<slug:org>/", include("improvements.urls")),
     path("o/<slug:org>/research/", include("research.urls")),
+    path("survey/", include("research.urls_survey")),
+    path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -13,12 +13,23 @@ import pytest
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.api_tokens import api_token_create
 from accounts.models import MagicLinkPurpose, Role
 from accounts.permissions import MATRIX, Capability
 from improvements import services as improvements
 from improvements.models import ActionStatus
 from org.models import Contact, Customer, Level, UnitKind
 from org.services import unit_create
+from research import services as research
+from research.models import (
+    Competitor,
+    CoreValue,
+    Driver,
+    FollowUp,
+    ImportJob,
+    ResponseSource,
+    WaveStatus,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,6 +78,33 @@ OBJECT_OF = {
     "improvements:route_add_point": "route",
     "improvements:route_remove_point": "route",
     "improvements:route_move_point": "route",
+    "research:api_token_revoke": "api_token",
+    "research:competitor_delete": "competitor",
+    "research:core_value_delete": "core_value",
+    "research:driver_update": "driver",
+    "research:followup_detail": "follow_up",
+    "research:followup_update": "follow_up",
+    "research:import_detail": "import_job",
+    "research:import_mapping": "import_job",
+    "research:import_progress": "import_job",
+    "research:import_rejected": "import_job",
+    "research:import_run": "import_job",
+    "research:import_upload": "wave",
+    "research:invitations_create": "wave",
+    "research:invitations_remind": "wave",
+    "research:invitations_send": "wave",
+    "research:questionnaire_copy": "wave",
+    "research:questionnaire_edit": "wave",
+    "research:questionnaire_export": "wave",
+    "research:questionnaire_import": "wave",
+    "research:response_export": "wave",
+    "research:response_list": "wave",
+    "research:response_rates": "wave",
+    "research:wave_detail": "wave",
+    "research:wave_invitations": "wave",
+    "research:wave_public_link": "wave",
+    "research:wave_status": "wave",
+    "research:wave_update": "wave",
 }
 
 
@@ -83,6 +121,13 @@ class World:
     action: object
     evidence: object
     route: object
+    wave: object
+    import_job: object
+    follow_up: object
+    driver: object
+    core_value: object
+    competitor: object
+    api_token: object
 
 
 def build_world(organisation, make_member) -> World:
@@ -103,8 +148,20 @@ def build_world(organisation, make_member) -> World:
                                          quote="Ik wacht te lang")
     route = improvements.route_create(organisation=organisation, actor=admin, name="Route",
                                       points=[point])
-    return World(organisation, admin, employee, unit, employee, customer, contact, point,
-                 action, evidence, route)
+    wave = research.wave_create(organisation=organisation, actor=admin, name="Meting voorjaar")
+    research.wave_set_status(wave=wave, status=WaveStatus.OPEN)
+    import_job = ImportJob.objects.create(organisation=organisation, wave=wave,
+                                          original_name="export.csv", stored_path="")
+    response = research.response_record(wave=wave, answers=research.Answers(nps=3),
+                                        source=ResponseSource.SURVEY, contact=contact)
+    return World(
+        organisation, admin, employee, unit, employee, customer, contact, point, action, evidence,
+        route, wave, import_job, FollowUp.objects.get(response=response),
+        Driver.objects.for_organisation(organisation).first(),
+        CoreValue.objects.create(organisation=organisation, name="Betrokken"),
+        Competitor.objects.create(organisation=organisation, name="Rivaal Direct"),
+        api_token_create(organisation=organisation, user=admin.user, name="Koppeling")[0],
+    )
 
 
 @pytest.fixture
@@ -139,6 +196,13 @@ def test_another_organisations_object_is_not_found(client, worlds, name, route):
     assert alpha.contact.__class__.objects.filter(pk=alpha.contact.pk).exists()
     assert alpha.evidence.__class__.objects.filter(pk=alpha.evidence.pk).exists()
     assert alpha.unit.__class__.objects.filter(pk=alpha.unit.pk).exists()
+    alpha.wave.refresh_from_db()
+    assert alpha.wave.status == WaveStatus.OPEN and alpha.wave.questions.exists()
+    for obj in (alpha.follow_up, alpha.driver, alpha.core_value, alpha.competitor,
+                alpha.api_token, alpha.import_job):
+        assert obj.__class__.objects.filter(pk=obj.pk).exists()
+    alpha.api_token.refresh_from_db()
+    assert alpha.api_token.revoked_at is None
 
 
 @pytest.mark.parametrize("name,route", ORG_PATTERNS, ids=[n for n, _ in ORG_PATTERNS])
@@ -192,6 +256,12 @@ PROBES = {
     Capability.SEND_MAGIC_LINKS: lambda w, m: (
         "post", reverse("org:contact_magic_link", args=[w.org.slug, w.contact.pk]),
         {"purpose": MagicLinkPurpose.PORTAL}),
+    Capability.VIEW_WAVES: page("research:wave_list"),
+    Capability.MANAGE_WAVES: page("research:wave_create"),
+    Capability.IMPORT_RESPONSES: lambda w, m: (
+        "get", reverse("research:import_upload", args=[w.org.slug, w.wave.pk]), None),
+    Capability.VIEW_FOLLOW_UPS: page("research:followup_list"),
+    Capability.MANAGE_API_TOKENS: page("research:api_tokens"),
 }
 
 

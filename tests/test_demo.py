@@ -10,7 +10,7 @@ import io
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.test import RequestFactory, override_settings
 from django.utils import translation
 
@@ -25,7 +25,26 @@ from improvements.models import (
     Route,
 )
 from org.models import Contact, Customer, CustomerKind, Level, Unit, UnitKind
-from outsidein.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_URL, demo_build, demo_delete
+from outsidein.demo import (
+    COMPLAINT,
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    DEMO_URL,
+    PRAISE,
+    demo_build,
+    demo_delete,
+)
+from research.models import (
+    FollowUp,
+    FollowUpReason,
+    FollowUpStatus,
+    Invitation,
+    QuestionKind,
+    Response,
+    ResponseStatus,
+    Wave,
+    WaveStatus,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +86,13 @@ def snapshot() -> dict[str, list]:
                          .values_list("organisation__slug", "number", "title", "status")),
         "actions": sorted(Action.objects.filter(point__organisation__slug__in=orgs)
                           .values_list("title", "status", "owner__user__email")),
+        "responses": sorted(Response.objects.filter(organisation__slug__in=orgs)
+                            .values_list("wave__name", "external_id", "contact__email",
+                                         "customer__customer_number", "unit__code", "nps",
+                                         "comment", "improvement", "submitted_at")),
+        "follow_ups": sorted(FollowUp.objects.filter(organisation__slug__in=orgs)
+                             .values_list("response__external_id", "owner__user__email",
+                                          "reason", "status", "outcome")),
     }
 
 
@@ -252,3 +278,134 @@ def test_roles_matrix_prints_a_row_per_capability_with_a_column_per_role():
         for row, (label, allowed) in zip(body, MATRIX.values(), strict=True):
             assert row[0] == str(label)
             assert row[1:] == ["✓" if role in allowed else "" for role in Role]
+
+
+# --- Research: two waves of customer research ---------------------------------------------
+
+SPRING, AUTUMN = "Klantonderzoek voorjaar 2026", "Klantonderzoek najaar 2026"
+
+
+def nps_of(responses) -> float:
+    """NPS (% promoters minus % detractors) of the responses with a score, in one query."""
+    counts = responses.filter(nps__isnull=False).aggregate(
+        n=Count("pk"), promoters=Count("pk", filter=Q(nps__gte=9)),
+        detractors=Count("pk", filter=Q(nps__lte=6)))
+    return 100 * (counts["promoters"] - counts["detractors"]) / counts["n"]
+
+
+def mean_score(responses, key: str) -> float:
+    values = [s[key] for s in responses.values_list("scores", flat=True) if key in s]
+    return sum(values) / len(values)
+
+
+def test_demo_has_two_closed_waves_of_about_6000_and_6500_responses(demo):
+    waves = {w.name: w for w in Wave.objects.filter(organisation__slug="demo")}
+
+    assert set(waves) == {SPRING, AUTUMN}
+    assert {w.status for w in waves.values()} == {WaveStatus.CLOSED}
+    spring, autumn = waves[SPRING], waves[AUTUMN]
+    assert (spring.period_start.month, spring.period_end.month) == (3, 4)
+    assert (autumn.period_start.month, autumn.period_end.month) == (9, 10)
+    assert 5700 <= spring.responses.count() <= 6300
+    assert 6175 <= autumn.responses.count() <= 6825
+    assert demo.waves == 2 and demo.responses == spring.responses.count() + autumn.responses.count()
+
+
+def test_demo_autumn_wave_copies_the_spring_questionnaire_with_values_and_competitors(demo):
+    spring = Wave.objects.get(organisation__slug="demo", name=SPRING)
+    autumn = Wave.objects.get(organisation__slug="demo", name=AUTUMN)
+    fields = ("key", "kind", "subject", "text_nl")
+
+    assert list(autumn.questions.values_list(*fields)) == list(spring.questions.values_list(*fields))
+    subjects = dict(spring.questions.values_list("subject", "kind").exclude(subject=""))
+    assert {"Betrokken", "Deskundig", "Betrouwbaar"} <= {
+        s for s, kind in subjects.items() if kind == QuestionKind.CORE_VALUE}
+    assert {"Centraal Beheer", "Interpolis", "FBTO"} <= {
+        s for s, kind in subjects.items() if kind == QuestionKind.COMPETITOR}
+
+
+def test_demo_responses_belong_to_customers_contacts_and_units(demo):
+    responses = Response.objects.filter(organisation__slug="demo")
+
+    assert not responses.filter(Q(customer__isnull=True) | Q(contact__isnull=True)
+                                | Q(unit__isnull=True)).exists()
+    assert not responses.exclude(contact__customer=F("customer")).exists()
+    assert not responses.exclude(unit__organisation__slug="demo").exists()
+    # Claims are answered about the Schade team that handled them, not the sales team.
+    assert responses.filter(unit__code__startswith="SCH").count() > 1000
+    first = responses.first()
+    assert set(first.attributes) == {"segment", "product", "kanaal"}
+    # A response without a score is kept, and the own survey has unsubmitted answers.
+    assert responses.filter(wave__name=SPRING, nps__isnull=True).exists()
+    assert responses.filter(wave__name=AUTUMN, status=ResponseStatus.PARTIAL).exists()
+
+
+def test_demo_nps_is_realistic_and_differs_per_team_and_business_unit(demo):
+    for name in (SPRING, AUTUMN):
+        responses = Response.objects.filter(wave__organisation__slug="demo", wave__name=name)
+        overall = nps_of(responses)
+        assert 10 <= overall <= 25, (name, overall)
+        business_units = [nps_of(responses.filter(unit__code__startswith=code))
+                          for code in ("PAR", "ZAK", "SCH")]
+        assert max(business_units) - min(business_units) >= 15, (name, business_units)
+    spring = Response.objects.filter(wave__organisation__slug="demo", wave__name=SPRING)
+    assert nps_of(spring.filter(unit__code="PAR-KCC")) < overall - 30
+
+
+def test_demo_driver_scores_go_with_the_recommendation(demo):
+    responses = Response.objects.filter(wave__organisation__slug="demo", wave__name=SPRING)
+
+    for key in ("bereikbaarheid", "deskundigheid"):
+        promoters = mean_score(responses.filter(nps__gte=9), key)
+        detractors = mean_score(responses.filter(nps__lte=6), key)
+        assert promoters - detractors >= 1.5, key
+
+
+def test_demo_second_wave_shows_the_callback_improvement_and_the_experts_delay(demo):
+    by_wave = {name: Response.objects.filter(wave__organisation__slug="demo", wave__name=name)
+               for name in (SPRING, AUTUMN)}
+
+    kcc = {name: r.filter(unit__code="PAR-KCC") for name, r in by_wave.items()}
+    assert nps_of(kcc[AUTUMN]) - nps_of(kcc[SPRING]) >= 30
+    assert mean_score(kcc[AUTUMN], "bereikbaarheid") - mean_score(kcc[SPRING], "bereikbaarheid") >= 1.5
+    expertise = {name: r.filter(unit__code="SCH-EX-Z") for name, r in by_wave.items()}
+    assert nps_of(expertise[SPRING]) - nps_of(expertise[AUTUMN]) >= 15
+    assert kcc[AUTUMN].filter(comment__icontains="teruggebeld", nps__gte=9).exists()
+
+
+def test_demo_comments_are_dutch_and_match_the_score(demo):
+    responses = Response.objects.filter(organisation__slug="demo", status=ResponseStatus.SUBMITTED)
+    praise = [p for fragments in PRAISE.values() for p in fragments]
+    complaints = [c for fragments in COMPLAINT.values() for c in fragments]
+
+    share = responses.exclude(comment="").count() / responses.count()
+    assert 0.6 <= share <= 0.9  # some customers leave the open questions blank
+    assert responses.exclude(improvement="").count() > 3000
+    promoter_comments = list(responses.filter(nps__gte=9).exclude(comment="")
+                             .values_list("comment", flat=True))
+    detractor_comments = list(responses.filter(nps__lte=6).exclude(comment="")
+                              .values_list("comment", flat=True))
+    assert not any(c in text for text in promoter_comments for c in complaints)
+    assert not any(p in text for text in detractor_comments for p in praise)
+    assert sum(any(c in text for c in complaints) for text in detractor_comments) > (
+        0.8 * len(detractor_comments))
+
+
+def test_demo_second_wave_has_invitations_and_follow_ups_for_its_account_owners(demo):
+    autumn = Wave.objects.get(organisation__slug="demo", name=AUTUMN)
+    follow_ups = FollowUp.objects.filter(organisation__slug="demo")
+
+    assert follow_ups.count() == demo.follow_ups > 500
+    assert not follow_ups.exclude(response__wave=autumn).exists()
+    assert not follow_ups.filter(reason=FollowUpReason.DETRACTOR, response__nps__gt=6).exists()
+    assert not follow_ups.filter(owner__isnull=True).exists()
+    assert set(follow_ups.values_list("status", flat=True)) == set(FollowUpStatus.values)
+    assert not follow_ups.filter(status=FollowUpStatus.DONE, outcome="").exists()
+    assert follow_ups.filter(owner__user__email="medewerker@demo.outsidein.example").exists()
+    # A company's follow-up goes to its account owner.
+    company = follow_ups.filter(response__customer__kind=CustomerKind.COMPANY)
+    assert company.exists()
+    assert not company.exclude(owner=F("response__customer__account_owner")).exists()
+    invitations = Invitation.objects.filter(wave=autumn)
+    assert invitations.filter(response__isnull=False).count() == autumn.responses.count()
+    assert invitations.count() > autumn.responses.count()
