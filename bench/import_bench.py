@@ -146,6 +146,7 @@ def _raw_load(path: Path, organisation, wave) -> float:
     from django.utils import timezone
 
     from org.models import Customer, Unit
+    from research.importing.jobs import _json_object as encode  # the import's fast encoder
     from research.importing.writing import RESPONSE_COLUMNS, ResponseWriter
 
     customers = dict(Customer.objects.filter(organisation=organisation)
@@ -167,9 +168,9 @@ def _raw_load(path: Path, organisation, wave) -> float:
                 batch.append((
                     org_id, wave_id, customers.get(cells[1]), None, units.get(cells[2]),
                     cells[0], cells[3] or None, cells[10], cells[11],
-                    json.dumps({k: v for k, v in zip(keys, cells[4:10], strict=True) if v}),
-                    "{}", json.dumps({"segment": cells[12], "product": cells[13],
-                                      "kanaal": cells[14]}),
+                    encode({k: v for k, v in zip(keys, cells[4:10], strict=True) if v}),
+                    "{}", encode({"segment": cells[12], "product": cells[13],
+                                  "kanaal": cells[14]}),
                     False, "", "import", "submitted", None, None, now, now,
                 ))
                 if len(batch) >= 5000:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("o/<slug:org>/", include("org.urls")),
     path("o/<slug:org>/", include("improvements.urls")),
     path("o/<slug:org>/research/", include("research.urls")),
+    path("o/<slug:org>/insights/", include("insights.urls")),
     path("survey/", include("research.urls_survey")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -366,6 +366,9 @@ def response_record(*, wave: Wave, answers: Answers, source: str = ResponseSourc
     response.save()
     if submit:
         follow_ups_create(wave=wave, response_ids=[response.pk])
+    from insights.services import response_changed_on_commit  # insights imports research
+
+    response_changed_on_commit(response)
     return response
 
 
