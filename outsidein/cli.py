@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--reload", action="store_true")
+    # Off by default: access logs hold client IP addresses, which anonymous survey
+    # pages promise not to store.
+    serve.add_argument("--access-log", action="store_true", help="log every request with its IP")
 
     demo = sub.add_parser("demo", help="create or refresh the demo organisation (slug 'demo')")
     demo.add_argument("--if-empty", action="store_true",
@@ -78,6 +81,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("wave", metavar="WAVE")
     export.add_argument("file", metavar="FILE", help="FILE.csv or FILE.xlsx")
 
+    insights = sub.add_parser("insights", help="print a wave's insights per unit")
+    insights.add_argument("org", metavar="ORG")
+    insights.add_argument("wave", metavar="WAVE", help="name or id")
+    insights.add_argument("--unit", metavar="PATH", help='e.g. "Organisation/Region/Team"')
+    insights.add_argument("--json", action="store_true")
+    text = sub.add_parser("text", help="text analytics")
+    text_sub = text.add_subparsers(dest="text_command", required=True)
+    text_analyse = text_sub.add_parser("analyse", help="language, sentiment and themes per CSV row")
+    text_analyse.add_argument("file", metavar="FILE")
+    text_analyse.add_argument("--column", required=True, metavar="NAME")
+    text_analyse.add_argument("--json", action="store_true")
+
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -90,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outsidein.settings")
         uvicorn.run("outsidein.asgi:application", host=args.host, port=args.port,
+                    access_log=args.access_log,
                     workers=args.workers, reload=args.reload, lifespan="off")
         return 0
     _setup_django()
@@ -117,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         return _call("import_responses", args.org, args.wave, args.file, *flags)
     if args.command == "export-responses":
         return _call("export_responses", args.org, args.wave, args.file)
+    if args.command == "insights":
+        return _call("insights", args.org, args.wave,
+                     *(["--unit", args.unit] if args.unit else []),
+                     *(["--json"] if args.json else []))
+    if args.command == "text":
+        return _call("text_analyse", args.file, "--column", args.column,
+                     *(["--json"] if args.json else []))
     command = args.command.replace("-", "_")
     return _call(command, args.org, args.file, *(["--dry-run"] if args.dry_run else []))
 

@@ -434,3 +434,10 @@ def wave_to_copy(organisation: Organisation, *, period_start=None) -> Wave | Non
         if earlier is not None:
             return earlier
     return waves.order_by("-created_at", "-pk").first()
+
+
+def survey_questions(wave: Wave) -> list[Question]:
+    """The questions a customer sees: all but free-text attributes (segment, product,
+    channel), which come from imports and the CRM rather than from the customer."""
+    return [q for q in wave.questions.order_by("position", "pk")
+            if not (q.kind == QuestionKind.ATTRIBUTE and not q.options)]

@@ -239,7 +239,7 @@ class InvitationMixin:
         return super().dispatch(request, *args, **kwargs)
 
     def questions(self):
-        return list(self.wave.questions.order_by("position", "pk"))
+        return selectors.survey_questions(self.wave)
 
 
 class SurveyFormView(InvitationMixin, View):
@@ -347,7 +347,7 @@ class PublicSurveyView(View):
     def get(self, request, token):
         if self.wave.status != WaveStatus.OPEN:
             return _closed(request, self.wave)
-        questions = list(self.wave.questions.order_by("position", "pk"))
+        questions = selectors.survey_questions(self.wave)
         fields = survey_fields(questions, language=translation.get_language())
         return _survey_response(request, self.template_name, self.context(fields))
 
@@ -358,7 +358,7 @@ class PublicSurveyView(View):
             return _survey_response(request, "research/survey_limited.html",
                                     {"wave": self.wave, "organisation": self.wave.organisation},
                                     status=429)
-        questions = list(self.wave.questions.order_by("position", "pk"))
+        questions = selectors.survey_questions(self.wave)
         fields = survey_fields(questions, language=translation.get_language())
         answers = answers_from_post(questions, request.POST, fields=fields, submit=True)
         if answers is not None:

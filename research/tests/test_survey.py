@@ -444,3 +444,13 @@ def test_response_rates_page_is_for_those_who_see_waves(world, login, client):
     assert page.status_code == 200
     assert page.content.count(b'data-testid="rate-row"') == 4
     assert login(world.employee).get(url).status_code == 403
+
+
+def test_customers_are_not_asked_free_text_attributes(org, make_member):
+    from research.selectors import survey_questions
+    from research.services import wave_create
+
+    wave = wave_create(organisation=org, actor=make_member(org, "admin"), name="Attribuutloos")
+    keys = {q.key for q in survey_questions(wave)}
+    assert {"nps", "why", "improve", "contact-me"} <= keys
+    assert not keys & {"segment", "product", "kanaal"}
