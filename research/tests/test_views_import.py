@@ -16,6 +16,16 @@ from research.services import wave_create
 
 pytestmark = pytest.mark.django_db
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Assert on the English source strings, whatever the Dutch catalogue says."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 HEADER = ["ResponseId", "klantnummer", "team", "NPS", "Waarom", "snelheid"]
 
 

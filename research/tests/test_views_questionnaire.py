@@ -13,6 +13,16 @@ from research.services import Answers, response_record, wave_create
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Assert on the English source strings, whatever the Dutch catalogue says."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 def url(name, org, **kwargs):
     return reverse(f"research:{name}", kwargs={"org": org.slug, **kwargs})
 
