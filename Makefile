@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export DJANGO_SETTINGS_MODULE := outsidein.settings
 
-.PHONY: run test test-sqlite test-postgres install install-test browser-deps lint messages bench bench-import clean
+.PHONY: run test test-sqlite test-postgres install install-test browser-deps lint messages bench bench-import bench-insights clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +59,14 @@ clean:
 	rm -rf $(VENV) var
 
 # Benchmarks (not timed tests): `make bench` runs every bench-* target.
-bench: bench-import
+bench: bench-import bench-insights
 
-bench-import: install
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $(VENV)/.installed $@
+
+bench-import: $(VENV)/.installed-bench
 	$(BIN)/python bench/import_bench.py
+
+bench-insights: $(VENV)/.installed-bench
+	$(BIN)/python bench/insights_bench.py

@@ -7,7 +7,7 @@ presentation attributes (``fill``, ``stroke``) — no ``style`` attributes, no s
 so it renders under a strict Content-Security-Policy. Every label is XML-escaped here;
 callers pass plain strings, already translated (this module knows no language).
 
-The layout is phone-first: a 400-unit-wide canvas with labels *above* their bar or
+The layout is phone-first: a 360-unit-wide canvas with labels *above* their bar or
 whisker, so the plot keeps the full width on a 360 px screen. ``Svg`` has
 ``__html__`` so Django templates print it as is without this module importing Django.
 """
@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-WIDTH = 400
+WIDTH = 360
 PAD = 12
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif"
 
@@ -132,6 +132,21 @@ def _text_width(text: str, size: float) -> float:
 def _fit(label: str, available: float, size: float) -> str:
     """Shorten ``label`` with an ellipsis so it fits ``available`` units at ``size``."""
     return _clip(label, max(4, int(available / (size * 0.6))))
+
+
+def _short_labels(labels: Sequence[str]) -> list[str]:
+    """Drop the words every label starts with ("Klantonderzoek voorjaar 2026", "Klantonderzoek
+    najaar 2026" → "voorjaar 2026", "najaar 2026"), when every label keeps a real name."""
+    words = [str(label).split() for label in labels]
+    if len(words) < 2:
+        return [str(label) for label in labels]
+    common = 0
+    while all(len(w) > common + 1 for w in words) and len({w[common] for w in words}) == 1:
+        common += 1
+    short = [" ".join(w[common:]) for w in words]
+    if any(len(label) < 4 or label.isdigit() for label in short):
+        return [str(label) for label in labels]  # "Noord 1" → "1" would say too little
+    return short
 
 
 def _fmt(value: float) -> str:
@@ -263,6 +278,8 @@ def nps_interval_chart(rows: Sequence[NpsRow], *, title: str, desc: str | None =
             canvas.line(x, 22, x, height - 4, stroke=GRID, dash="2 3")
     zero = _nps_x(0, left, right)
     canvas.line(zero, 22, zero, height - 4, stroke=ZERO, width=1.5)
+    # Siblings often share their parent's name ("Particulier Klantbehoud", ...): drop it.
+    names = _short_labels([row.label for row in rows])
     for index, row in enumerate(rows):
         y = top + index * row_h
         canvas.open_link(row.href)
@@ -275,7 +292,7 @@ def nps_interval_chart(rows: Sequence[NpsRow], *, title: str, desc: str | None =
             value = value_text.format(nps=number(row.nps, decimal_mark=decimal_mark),
                                       low=number(low, decimal_mark=decimal_mark),
                                       high=number(high, decimal_mark=decimal_mark), n=row.n)
-        canvas.text(left, y + 14, _fit(row.label, right - left - _text_width(value, 13) - 12, 15),
+        canvas.text(left, y + 14, _fit(names[index], right - left - _text_width(value, 13) - 12, 15),
                     size=15, weight="600", fill=BRAND if row.href else INK)
         canvas.text(right, y + 14, value, size=13, anchor="end", fill=MUTED)
         if not (row.hidden or row.nps is None):
@@ -321,12 +338,13 @@ def nps_mix_chart(rows: Sequence[NpsRow], *, title: str, desc: str | None = None
     colours = (DETRACTOR, PASSIVE, PROMOTER)
     _legend(canvas, 18, [(colour, label) for colour, label in
                          zip(colours, (labels[2], labels[1], labels[0]), strict=True)])
+    names = _short_labels([row.label for row in rows])
     for index, (row, total, shown) in enumerate(canvas_rows):
         y = top + index * row_h
         canvas.open_link(row.href)
         canvas.add(f'<g class="row" data-label={_attr(row.label)}>')
         value = "" if shown else hidden_text
-        canvas.text(left, y + 14, _fit(row.label, right - left - _text_width(value, 13) - 12, 15),
+        canvas.text(left, y + 14, _fit(names[index], right - left - _text_width(value, 13) - 12, 15),
                     size=15, weight="600", fill=BRAND if row.href else INK)
         if not shown:
             canvas.text(right, y + 14, hidden_text, size=13, anchor="end", fill=MUTED)
@@ -411,7 +429,8 @@ def nps_trend_chart(points: Sequence[TrendPoint], *, title: str, desc: str | Non
                         for i in run)
         canvas.add(f'<polyline points="{line}" fill="none" stroke="{BRAND}" '
                    f'stroke-width="2.5" class="line"/>')
-    label_limit = max(6, int(44 / max(count, 1) * 2))
+    labels = _short_labels([p.label for p in points])
+    label_limit = max(5, int((right - left + 40) / max(count, 1) / (13 * 0.6)))
     for index, point in enumerate(points):
         x = x_of(index)
         anchor = "middle"
@@ -419,7 +438,7 @@ def nps_trend_chart(points: Sequence[TrendPoint], *, title: str, desc: str | Non
             anchor = "start" if x - left < 30 else "middle"
         if count > 1 and index == count - 1:
             anchor = "end"
-        canvas.text(x, bottom + 20, _clip(point.label, label_limit), size=13, anchor=anchor,
+        canvas.text(x, bottom + 20, _clip(labels[index], label_limit), size=13, anchor=anchor,
                     fill=MUTED)
         if point.nps is None:
             continue
@@ -464,8 +483,10 @@ def driver_quadrant_chart(drivers: Sequence[DriverPoint], *, title: str, desc: s
     p_lo, p_hi = min(perfs + [perf_cut]), max(perfs + [perf_cut])
     spread = max(p_hi - p_lo, 0.2)
     p_lo, p_hi = p_lo - 0.12 * spread, p_hi + 0.12 * spread
-    i_hi = max(imps + [imp_cut]) * 1.15 or 1.0
-    i_lo = 0.0
+    i_min, i_max = min(imps + [imp_cut]), max(imps + [imp_cut])
+    i_spread = max(i_max - i_min, 0.05 * max(abs(i_max), 1e-9))
+    i_lo = max(0.0, i_min - 0.2 * i_spread)
+    i_hi = i_max + 0.3 * i_spread
     left, right, top, bottom = PAD + 6, WIDTH - PAD, 34, 318
     height = bottom + 44
 
@@ -503,35 +524,62 @@ def driver_quadrant_chart(drivers: Sequence[DriverPoint], *, title: str, desc: s
     canvas.text(right, bottom + 18, number(p_hi, performance_decimals, decimal_mark=decimal_mark),
                 size=12, anchor="end", fill=MUTED)
     canvas.text(left, top - 10, f"↑ {importance_label}", size=13, fill=MUTED)
-    # Points first, labels after, with a greedy nudge so labels do not overlap.
-    placed: list[tuple[float, float, float, float]] = []
+    # Points first, then labels: each label takes the first place around its point
+    # (right, left, above, below, then diagonals) that overlaps no other label or point.
+    points = [(x_of(perfs[i]), y_of(imps[i])) for i in range(len(drivers))]
     order = sorted(range(len(drivers)), key=lambda i: -imps[i])
     for index in order:
         driver = drivers[index]
-        x, y = x_of(perfs[index]), y_of(imps[index])
+        x, y = points[index]
         colour = QUADRANT_COLOURS.get(driver.quadrant, BRAND)
         canvas.circle(x, y, 6, fill=colour,
                       extra=f' class="driver" data-performance="{perfs[index]:.4g}" '
                             f'data-importance="{imps[index]:.4g}"')
+    placed: list[tuple[float, float, float, float]] = [(px - 7, py - 7, 14, 14) for px, py in points]
     for index in order:
-        driver = drivers[index]
-        x, y = x_of(perfs[index]), y_of(imps[index])
-        label = _clip(driver.label, 22)
-        width = 7.0 * len(label)
-        on_right = x + 10 + width <= right
-        lx = x + 10 if on_right else x - 10
-        box_x = lx if on_right else lx - width
-        ly = y + 5
-        for _attempt in range(8):
-            clash = any(box_x < bx + bw and box_x + width > bx and ly - 13 < by + bh and ly > by
-                        for bx, by, bw, bh in placed)
-            if not clash:
-                break
-            ly += 15 if ly < bottom - 20 else -30
-        placed.append((box_x, ly - 13, width, 15))
-        canvas.text(lx, ly, label, size=13, anchor="start" if on_right else "end",
-                    extra=' class="driver-label"')
+        x, y = points[index]
+        label = _clip(drivers[index].label, 22)
+        width, height_ = _text_width(label, 13) + 2, 15
+        box, anchor, lx, ly = _place_label(x, y, width, height_, placed,
+                                           (left + 2, top + 20, right - 2, bottom - 2))
+        placed.append(box)
+        canvas.text(lx, ly, label, size=13, anchor=anchor, extra=' class="driver-label"')
     return canvas.render()
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _place_label(x: float, y: float, width: float, height: float,
+                 placed: list[tuple[float, float, float, float]],
+                 bounds: tuple[float, float, float, float]):
+    """Return (box, text-anchor, text x, baseline y) of the least crowded spot near (x, y)."""
+    gap = 9
+    candidates = [  # (box left, box top, anchor, text x)
+        (x + gap, y - height / 2, "start", x + gap),
+        (x - gap - width, y - height / 2, "end", x - gap),
+        (x - width / 2, y - gap - height, "middle", x),
+        (x - width / 2, y + gap, "middle", x),
+        (x + gap, y - height - 4, "start", x + gap),
+        (x + gap, y + 4, "start", x + gap),
+        (x - gap - width, y - height - 4, "end", x - gap),
+        (x - gap - width, y + 4, "end", x - gap),
+    ]
+    best = None
+    for rank, (bx, by, anchor, tx) in enumerate(candidates):
+        box = (bx, by, width, height)
+        outside = (max(0.0, bounds[0] - bx) + max(0.0, bx + width - bounds[2])
+                   + max(0.0, bounds[1] - by) + max(0.0, by + height - bounds[3]))
+        cost = sum(_overlap(box, other) for other in placed) + 50 * outside + rank * 0.01
+        if best is None or cost < best[0]:
+            best = (cost, box, anchor, tx, by + height - 3)
+        if cost < 1:
+            break
+    _, box, anchor, tx, baseline = best
+    return box, anchor, tx, baseline
 
 
 # --- Themes -------------------------------------------------------------------------------
@@ -548,16 +596,18 @@ def sentiment_colour(value: float | None) -> str:
 
 def theme_bar_chart(themes: Sequence[ThemeBar], *, title: str, desc: str | None = None,
                     legend: tuple[str, str, str] = ("Positive", "Neutral", "Negative"),
-                    value_text: str = "{count} · sentiment {sentiment}",
-                    empty_text: str = "No comments on themes", decimal_mark: str = ".") -> Svg:
+                    value_text: str = "{count} · {sentiment}",
+                    empty_text: str = "No comments on themes", decimal_mark: str = ".",
+                    caption: str | None = None) -> Svg:
     """Draw each theme's number of comments as a bar coloured by its mean sentiment.
 
-    ``value_text`` formats ``{count}`` and ``{sentiment}`` (signed, two decimals).
+    ``value_text`` formats ``{count}`` and ``{sentiment}`` (signed, two decimals);
+    ``caption`` (e.g. "comments · mean sentiment") explains it under the legend.
     """
     if not themes:
         return _empty("themes", title, empty_text)
     left, right = PAD, WIDTH - PAD
-    top, row_h = 40, 42
+    top, row_h = (58 if caption else 40), 42
     height = top + row_h * len(themes)
     most = max((t.count for t in themes), default=0) or 1
 
@@ -569,6 +619,8 @@ def theme_bar_chart(themes: Sequence[ThemeBar], *, title: str, desc: str | None 
         for t in themes)
     canvas = _Canvas("themes", title, desc or summary, height, themes)
     _legend(canvas, 18, list(zip((POSITIVE, NEUTRAL, NEGATIVE), legend, strict=True)))
+    if caption:
+        canvas.text(left, 40, caption, size=13, fill=MUTED)
     for index, theme in enumerate(themes):
         y = top + index * row_h
         canvas.open_link(theme.href)

@@ -16,6 +16,7 @@ Responses without a unit (anonymous waves) count on the organisation's top unit.
 from __future__ import annotations
 
 import bisect
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -27,12 +28,13 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
 )
+from django.db.models.functions import Cast
 
 from accounts.models import Membership
 from insights.aggregates import SCORES
@@ -226,8 +228,27 @@ _AGGREGATE_FIELDS = ("unit_id", "n_responses", "nps_counts", "driver_keys", "n_c
                      "promotership")
 
 
+def _aggregate_rows(wave_id: int) -> list[tuple]:
+    """Return the wave's aggregate rows (fields as ``_AGGREGATE_FIELDS``).
+
+    The JSON columns are read as text and decoded in one ``json.loads`` of the whole
+    result: a third of the time of decoding ~1,400 small documents one by one."""
+    json_fields = [f for f in _AGGREGATE_FIELDS if f not in ("unit_id", "n_responses", "n_complete")]
+    raw = list(UnitWaveAggregate.objects.filter(wave_id=wave_id).order_by()
+               .annotate(**{f"text_{f}": Cast(f, TextField()) for f in json_fields})
+               .values_list("unit_id", "n_responses", "n_complete",
+                            *(f"text_{f}" for f in json_fields)))
+    decoded = json.loads("[" + ",".join("[" + ",".join(r[3:]) + "]" for r in raw) + "]")
+    out = []
+    for r, values in zip(raw, decoded, strict=True):
+        by_name = dict(zip(json_fields, values, strict=True))
+        by_name |= {"unit_id": r[0], "n_responses": r[1], "n_complete": r[2]}
+        out.append(tuple(by_name[f] for f in _AGGREGATE_FIELDS))
+    return out
+
+
 def _load_figures(wave_id: int, tree: _Tree, threshold: int) -> _WaveFigures:
-    rows = list(UnitWaveAggregate.objects.filter(wave_id=wave_id).values_list(*_AGGREGATE_FIELDS))
+    rows = _aggregate_rows(wave_id)
     driver_keys: list[str] = []
     rating_keys: list[str] = []
     competitor_names: list[str] = []
@@ -592,18 +613,18 @@ def filtered_unit_insights(wave: Wave, unit: Unit | None = None, *, segment: str
     responses = counted_responses(wave)
     for key, value in filters.items():
         responses = responses.filter(**{f"attributes__{key}": value})
-    grouped = (responses.order_by().values("unit_id")
-               .annotate(total=Count("pk"), **{f"s{k}": Count("pk", filter=Q(nps=k))
-                                               for k in range(SCORES)}))
+    # One COUNT per (unit, score) group: cheaper than eleven conditional counts per unit.
+    grouped = (responses.order_by().values_list("unit_id", "nps").annotate(total=Count("pk")))
     units = len(tree.ids)
     own_n = np.zeros(units, np.int64)
     counts = np.zeros((units, SCORES), np.int64)
-    for row in grouped:
-        i = tree.index.get(row["unit_id"]) if row["unit_id"] is not None else tree.top
+    for unit_id, nps, total in grouped:
+        i = tree.index.get(unit_id) if unit_id is not None else tree.top
         if i is None:
             continue
-        own_n[i] += row["total"]
-        counts[i] += [row[f"s{k}"] for k in range(SCORES)]
+        own_n[i] += total
+        if nps is not None:
+            counts[i, nps] += total
     n = _subtree(tree, own_n)
     # Aggregates written before the latest responses could count fewer than the filter.
     total_own = np.maximum(figures.own_n, own_n)

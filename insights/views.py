@@ -24,7 +24,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.translation import get_language, gettext as _, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.models import Role
@@ -45,6 +46,7 @@ from org.selectors import access_unit_by_id
 STRATEGIC_ROLES = {Role.ADMIN, Role.CONSULTANT, Role.BOARD}
 TOP_DRIVERS = 3
 TOP_THEMES = 8
+TEAM_PAGE_SIZE = 25
 SUGGESTION_COMMENTS = 20_000
 
 QUADRANT_NAMES = {
@@ -174,7 +176,8 @@ class InsightsView(OrgRequiredMixin, View):
                 for t in themes[:TOP_THEMES]]
         return charts.theme_bar_chart(
             bars, title=title, legend=(_("Positive"), _("Neutral"), _("Negative")),
-            value_text=_("{count} comments · sentiment {sentiment}"),
+            value_text="{count} · {sentiment}",
+            caption=_("Number of comments · mean sentiment (−1 to +1)"),
             empty_text=_("No themes with enough comments"), decimal_mark=_decimal_mark())
 
     def theme_rows(self, themes) -> list[dict]:
@@ -320,17 +323,18 @@ class TeamView(InsightsView):
         if self.setup_wave() is None:
             return render(request, "insights/no_waves.html", {})
         insight = selectors.unit_insight(self.wave, team)
-        parent = team.get_parent()
+        ancestors = view_selectors.unit_ancestors(team)
+        parent = ancestors[-1] if ancestors else None
         parent_insight = selectors.unit_insight(self.wave, parent) if parent else None
         page = None
         if not insight.suppressed:
-            paginator = Paginator(view_selectors.team_customers(self.wave, team), 50)
+            paginator = Paginator(view_selectors.team_customers(self.wave, team), TEAM_PAGE_SIZE)
             page = paginator.get_page(request.GET.get("page"))
         rows = [UnitRow(insight=insight, href="", is_team=True)]
         can_see_more = role_can(self.membership.role, Capability.VIEW_WAVES)
         context = self.base_context(
             unit=team, insight=insight, parent=parent, parent_insight=parent_insight,
-            ancestors=view_selectors.unit_ancestors(team) if can_see_more else [],
+            ancestors=ancestors if can_see_more else [],
             mix_chart=self.mix_chart(rows, _("Promoters, passives and detractors")),
             trend_chart=self.trend_chart(team, _("NPS of this team per wave")),
             page=page, group_names=GROUP_NAMES, can_see_more=can_see_more,

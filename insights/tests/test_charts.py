@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from insights.charts import (
+    WIDTH,
     DriverPoint,
     NpsRow,
     Svg,
@@ -56,7 +57,7 @@ def test_every_chart_is_valid_accessible_svg_without_scripts_or_styles(index):
     root = parse(svg)
     assert root.tag == NS + "svg"
     assert root.get("role") == "img"
-    assert root.get("viewBox", "").startswith("0 0 400 ")
+    assert root.get("viewBox", "").startswith(f"0 0 {WIDTH} ")
     title, desc = root.find(NS + "title"), root.find(NS + "desc")
     assert title is not None and title.text and desc is not None and desc.text
     assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
@@ -92,7 +93,7 @@ def test_nps_positions_grow_with_the_score_and_the_interval_surrounds_the_dot():
         assert float(line.get("x1")) < dot < float(line.get("x2"))
     # the zero line sits in the middle of the −100…100 scale
     zero = [el for el in root.iter(NS + "line") if el.get("stroke-width") == "1.5"][0]
-    assert abs(float(zero.get("x1")) - 200) < 1
+    assert abs(float(zero.get("x1")) - WIDTH / 2) < 1
 
 
 def test_hidden_and_empty_units_show_the_same_message():
@@ -181,3 +182,18 @@ def test_long_labels_are_shortened_so_they_do_not_run_into_the_value():
                                             ci_low=0, ci_high=20, n=100)], title="NPS"))
     label = [t.text for t in root.iter(NS + "text") if t.get("font-weight") == "600"][0]
     assert label.endswith("…") and len(label) < 30
+
+
+def test_a_name_all_siblings_start_with_is_dropped_from_their_labels():
+    rows = [NpsRow("Particulier Klantbehoud", nps=1, n=10), NpsRow("Particulier Polisbeheer", nps=2, n=10)]
+    root = parse(nps_interval_chart(rows, title="NPS"))
+    labels = [t.text for t in root.iter(NS + "text") if t.get("font-weight") == "600"]
+    assert labels == ["Klantbehoud", "Polisbeheer"]
+    assert [g.get("data-label") for g in root.iter(NS + "g")] == [r.label for r in rows]
+
+
+def test_a_shared_name_stays_when_the_rest_would_say_too_little():
+    rows = [NpsRow("Noord 1", nps=1, n=10), NpsRow("Noord 2", nps=2, n=10)]
+    root = parse(nps_interval_chart(rows, title="NPS"))
+    labels = [t.text for t in root.iter(NS + "text") if t.get("font-weight") == "600"]
+    assert labels == ["Noord 1", "Noord 2"]

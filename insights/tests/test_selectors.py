@@ -76,7 +76,7 @@ def test_small_unit_shows_nothing_and_cannot_be_derived(world):
 
 def test_empty_unit_looks_like_a_hidden_one(world):
     org, root, units, wave = world
-    empty = unit_create(organisation=org, parent=units["Zuid"], name="Zuid leeg")
+    unit_create(organisation=org, parent=units["Zuid"], name="Zuid leeg")
     rows = _by_name(selectors.unit_insights(wave))
     assert rows["Zuid leeg"].suppressed and rows["Zuid leeg"].n is None
 

@@ -212,10 +212,22 @@ def import_enqueue(job: ImportJob) -> None:
     """Run the queued job: inline with ``settings.JOBS_EAGER``, else on the server's import
     thread once the current transaction commits (``run_import_jobs`` picks up the rest)."""
     if settings.JOBS_EAGER:
-        import_run(job)
+        import_run_and_analyse(job)
         return
     pk = job.pk
     transaction.on_commit(lambda: _get_executor().submit(_run_in_thread, pk))
+
+
+def import_run_and_analyse(job: ImportJob, *, progress=None) -> dict:
+    """Run the job, then bring the wave's insights (aggregates, comment analysis) up to
+    date when it wrote responses. Kept apart from ``import_run`` so the import itself
+    stays measurable on its own."""
+    result = import_run(job, progress=progress)
+    if result.get("written"):
+        from insights.services import responses_changed
+
+        responses_changed(wave=job.wave)
+    return result
 
 
 def _run_in_thread(pk: int) -> None:
@@ -223,7 +235,7 @@ def _run_in_thread(pk: int) -> None:
     try:
         job = ImportJob.objects.filter(pk=pk, status=JobStatus.QUEUED).first()
         if job is not None:
-            import_run(job)
+            import_run_and_analyse(job)
     except Exception:
         logger.exception("import job %s failed", pk)
     finally:

@@ -1,5 +1,6 @@
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from accounts.models import Organisation
@@ -22,6 +23,8 @@ class Command(BaseCommand):
             return
         started = time.perf_counter()
         summary = demo_build(seed=seed)
+        # The demo's waves were written in bulk; compute their insights once.
+        call_command("insights_refresh", "demo", stdout=self.stdout)
         seconds = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(f"Demo built in {seconds:.1f} s:"))
         for label, value in (("units", summary.units), ("teams", summary.teams),

@@ -10,7 +10,7 @@ from research.importing import (
     Mapping,
     MappingInvalid,
     import_prepare,
-    import_run,
+    import_run_and_analyse,
 )
 from research.importing.jobs import import_configure, job_table
 from research.importing.mapping import subject_score
@@ -155,7 +155,7 @@ class Command(BaseCommand):
         except MappingInvalid as error:
             self._fail(as_json, error.errors, dry_run, mapping=chosen)
         bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
-        result = import_run(job, progress=bar)
+        result = import_run_and_analyse(job, progress=bar)
         if bar:
             bar.finish()
         job.refresh_from_db()
