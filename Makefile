@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export DJANGO_SETTINGS_MODULE := outsidein.settings
 
-.PHONY: run test test-sqlite test-postgres install install-test browser-deps lint messages bench bench-import bench-insights clean
+.PHONY: run test test-sqlite test-postgres install install-test browser-deps lint messages bench bench-import bench-insights bench-text clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +59,7 @@ clean:
 	rm -rf $(VENV) var
 
 # Benchmarks (not timed tests): `make bench` runs every bench-* target.
-bench: bench-import bench-insights
+bench: bench-import bench-insights bench-text
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[bench]'
@@ -70,3 +70,6 @@ bench-import: $(VENV)/.installed-bench
 
 bench-insights: $(VENV)/.installed-bench
 	$(BIN)/python bench/insights_bench.py
+
+bench-text: install
+	$(BIN)/python bench/text_quality.py
