@@ -125,13 +125,13 @@ def _clip(label: str, limit: int) -> str:
 
 
 def _text_width(text: str, size: float) -> float:
-    """Estimate the rendered width of ``text`` (system sans-serif averages ~0.56 em)."""
-    return len(str(text)) * size * 0.58
+    """Estimate the rendered width of ``text`` (system sans-serif averages ~0.6 em; err wide)."""
+    return len(str(text)) * size * 0.62
 
 
 def _fit(label: str, available: float, size: float) -> str:
     """Shorten ``label`` with an ellipsis so it fits ``available`` units at ``size``."""
-    return _clip(label, max(4, int(available / (size * 0.6))))
+    return _clip(label, max(4, int(available / (size * 0.64))))
 
 
 def _short_labels(labels: Sequence[str]) -> list[str]:

@@ -78,6 +78,9 @@ OBJECT_OF = {
     "improvements:route_add_point": "route",
     "improvements:route_remove_point": "route",
     "improvements:route_move_point": "route",
+    "insights:unit": "unit",
+    "insights:team": "unit",
+    "insights:verbatim_voice": "response",
     "research:api_token_revoke": "api_token",
     "research:competitor_delete": "competitor",
     "research:core_value_delete": "core_value",
@@ -128,6 +131,7 @@ class World:
     core_value: object
     competitor: object
     api_token: object
+    response: object
 
 
 def build_world(organisation, make_member) -> World:
@@ -161,6 +165,7 @@ def build_world(organisation, make_member) -> World:
         CoreValue.objects.create(organisation=organisation, name="Betrokken"),
         Competitor.objects.create(organisation=organisation, name="Rivaal Direct"),
         api_token_create(organisation=organisation, user=admin.user, name="Koppeling")[0],
+        response,
     )
 
 
