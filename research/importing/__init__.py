@@ -34,6 +34,7 @@ __all__ = [
     "LAYOUTS", "MAPPING_FIELDS", "ImportFileError", "ImportOptions", "Mapping", "MappingInvalid",
     "RowError", "SourceColumn", "SourceRow", "SourceTable", "follow_ups_create_for_job",
     "import_configure", "import_enqueue", "import_prepare", "job_table",
-    "import_progress", "import_run", "import_run_and_analyse", "import_start", "jobs_recover", "propose_mapping",
+    "import_progress", "import_run", "import_run_and_analyse", "import_start", "jobs_recover",
+    "propose_mapping",
     "read_table", "responses_export",
 ]
