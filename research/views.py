@@ -342,18 +342,35 @@ class DriverUpdateView(SettingsWriteView):
         return self.page(request, status=400, **{f"driver_{driver.pk}": form})
 
 
-class CoreValueCreateView(SettingsWriteView):
+class NamedSettingCreateView(SettingsWriteView):
+    """Add one named setting (a core value, a competitor) from the settings page."""
+
+    form_class: type
+    prefix: str
+    context_name: str
+    message: str
+
+    def create(self, name: str) -> None:
+        raise NotImplementedError
+
     def post(self, request, org):
-        form = CoreValueForm(request.POST, prefix="value")
+        form = self.form_class(request.POST, prefix=self.prefix)
         if form.is_valid():
             try:
-                services_settings.core_value_create(organisation=self.organisation,
-                                                    name=form.cleaned_data["name"])
+                self.create(form.cleaned_data["name"])
             except services_settings.SettingInvalid as error:
                 form.add_error("name", str(error))
             else:
-                return self.done(_("The core value has been added."))
-        return self.page(request, status=400, core_value_form=form)
+                return self.done(self.message)
+        return self.page(request, status=400, **{self.context_name: form})
+
+
+class CoreValueCreateView(NamedSettingCreateView):
+    form_class, prefix, context_name = CoreValueForm, "value", "core_value_form"
+    message = gettext_lazy("The core value has been added.")
+
+    def create(self, name: str) -> None:
+        services_settings.core_value_create(organisation=self.organisation, name=name)
 
 
 class CoreValueDeleteView(SettingsWriteView):
@@ -363,18 +380,12 @@ class CoreValueDeleteView(SettingsWriteView):
         return self.done(_("The core value has been removed."))
 
 
-class CompetitorCreateView(SettingsWriteView):
-    def post(self, request, org):
-        form = CompetitorForm(request.POST, prefix="competitor")
-        if form.is_valid():
-            try:
-                services_settings.competitor_create(organisation=self.organisation,
-                                                    name=form.cleaned_data["name"])
-            except services_settings.SettingInvalid as error:
-                form.add_error("name", str(error))
-            else:
-                return self.done(_("The competitor has been added."))
-        return self.page(request, status=400, competitor_form=form)
+class CompetitorCreateView(NamedSettingCreateView):
+    form_class, prefix, context_name = CompetitorForm, "competitor", "competitor_form"
+    message = gettext_lazy("The competitor has been added.")
+
+    def create(self, name: str) -> None:
+        services_settings.competitor_create(organisation=self.organisation, name=name)
 
 
 class CompetitorDeleteView(SettingsWriteView):
