@@ -239,6 +239,27 @@ def page(name):
     return lambda w, m: ("get", reverse(name, args=[w.org.slug]), None)
 
 
+def _own_team_page(world, member):
+    # VIEW_TEAM_INSIGHTS is one's own team only: the probe puts the member in the team.
+    member.unit = world.unit
+    member.save(update_fields=["unit"])
+    return "get", reverse("insights:team", args=[world.org.slug, world.unit.pk]), None
+
+
+def _voice_toggle(world, member):
+    # A quote that may be shown: a commented response, analysed, under a threshold of 1.
+    from insights.services import responses_changed
+
+    world.org.anonymity_threshold = 1
+    world.org.save(update_fields=["anonymity_threshold"])
+    response = research.response_record(
+        wave=world.wave, answers=research.Answers(nps=9, comment="Altijd snel geholpen"),
+        source=ResponseSource.SURVEY, contact=world.contact)
+    responses_changed(wave=world.wave)
+    return ("post", reverse("insights:verbatim_voice", args=[world.org.slug, response.pk]),
+            {"is_voice": "1"})
+
+
 PROBES = {
     Capability.VIEW_STRUCTURE: page("org:unit_list"),
     Capability.MANAGE_STRUCTURE: page("org:unit_create"),
@@ -267,6 +288,10 @@ PROBES = {
         "get", reverse("research:import_upload", args=[w.org.slug, w.wave.pk]), None),
     Capability.VIEW_FOLLOW_UPS: page("research:followup_list"),
     Capability.MANAGE_API_TOKENS: page("research:api_tokens"),
+    Capability.VIEW_INSIGHTS: page("insights:strategic"),
+    Capability.VIEW_TEAM_INSIGHTS: _own_team_page,
+    Capability.MARK_VOICE: _voice_toggle,
+    Capability.EDIT_TAXONOMY: page("insights:taxonomy"),
 }
 
 

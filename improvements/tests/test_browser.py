@@ -17,18 +17,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture
-def browser_context(live_server, monkeypatch):
-    # Playwright's sync API runs an event loop in the test thread; the ORM calls the test
-    # makes are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip("chromium is installed by make browser-deps")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en")
-        yield context
-        browser.close()
+def browser_context(browser, live_server):
+    return browser.new_context(viewport={"width": 360, "height": 740}, locale="en")
 
 
 @pytest.fixture

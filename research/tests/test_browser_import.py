@@ -13,7 +13,6 @@ transaction makes every other request fail at once with "database table is locke
 
 import csv
 import json
-import shutil
 
 import pytest
 from django.urls import reverse
@@ -59,21 +58,6 @@ def qualtrics_file(path, rows):
     return path
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not shutil.which(CHROMIUM):
-        pytest.fail("chromium is missing: `make test` installs it (make browser-deps)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
