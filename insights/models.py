@@ -132,3 +132,29 @@ class Taxonomy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation}: {len(self.document.get('themes', []))}"
+
+
+class AggregateVersion(models.Model):
+    """Which generation of a wave's stored aggregates is current.
+
+    ``aggregates_refresh`` and ``themes_refresh`` give the wave a new random ``token``
+    whenever they rewrite its rows; the selectors cache the figures they compute from
+    the rows under that token (in Django's cache), so a refresh makes every cached
+    figure of the wave unreachable in every process at once. Random rather than a
+    counter so that a token is never reused, not even after a rolled-back transaction.
+    """
+
+    wave = models.OneToOneField(Wave, on_delete=models.CASCADE, primary_key=True,
+                                related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("aggregates version")
+        verbose_name_plural = _("aggregates versions")
+
+    def __str__(self) -> str:
+        return f"{self.wave_id}: {self.token}"

@@ -11,17 +11,25 @@ was small or empty, so hidden and empty look the same.
 Suppression counts responses (``n_responses``); ``n`` in the results is the number of
 NPS scores, the base of the NPS (the NPS question is required, so they rarely differ).
 Responses without a unit (anonymous waves) count on the organisation's top unit.
+
+The summed figures, every unit's driver analysis and the theme arrays are kept in
+Django's cache under the aggregates' version (``AggregateVersion``, new with every
+refresh), the anonymity threshold and a fingerprint of the unit tree, so a page
+costs a few small queries instead of decoding every aggregate row again; a full
+refresh computes them once more right after it commits (``figures_warm``).
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -39,7 +47,7 @@ from django.db.models.functions import Cast
 from accounts.models import Membership
 from insights.aggregates import SCORES
 from insights.drivers import Quadrant, classify_drivers, relative_weights_many
-from insights.models import ThemeAggregate, UnitWaveAggregate
+from insights.models import AggregateVersion, ThemeAggregate, UnitWaveAggregate
 from insights.services import counted_responses, taxonomy_document
 from insights.stats import (
     CompetitorStrength,
@@ -55,13 +63,16 @@ from insights.stats import (
 )
 from insights.suppression import Suppression, UnitCount, suppress_filtered_tree, suppress_tree
 from org.models import Customer, Unit
-from research.models import Question, QuestionKind, Wave
+from research.models import AttributeText, Question, QuestionKind, Wave
 from research.services import wave_previous
 
 #: Fewest complete responses (NPS and every driver) for a driver analysis of a unit.
 DRIVER_MIN_N = 30
 #: Fewest mentions for a theme to be shown (at least the anonymity threshold too).
 THEME_MIN_COUNT = 5
+#: How long computed wave figures stay in Django's cache. Their keys carry the
+#: aggregates' version, so a refresh never serves old figures; this only frees memory.
+FIGURES_CACHE_SECONDS = 24 * 3600
 
 
 # --- Results ---------------------------------------------------------------------------
@@ -172,6 +183,7 @@ class _Tree:
     index: dict[int, int]
     labels: list[str]
     top: int | None  # index of the organisation's top unit
+    fingerprint: str  # of every unit's id, path, depth, name and level
 
 
 def _load_tree(organisation_id: int) -> _Tree:
@@ -187,9 +199,11 @@ def _load_tree(organisation_id: int) -> _Tree:
     for i, r in enumerate(rows):
         labels.append(r[3] if parent[i] is None else f"{labels[parent[i]]} / {r[3]}")
     top = next((i for i in range(len(rows)) if parent[i] is None), None)
+    fingerprint = hashlib.blake2b(repr(rows).encode(), digest_size=12).hexdigest()
     return _Tree(ids=ids, paths=paths, names=[r[3] for r in rows], depth=[r[2] for r in rows],
                  level=[r[4] for r in rows], parent=parent, end=end,
-                 index={pk: i for i, pk in enumerate(ids)}, labels=labels, top=top)
+                 index={pk: i for i, pk in enumerate(ids)}, labels=labels, top=top,
+                 fingerprint=fingerprint)
 
 
 def _subtree(tree: _Tree, own: np.ndarray) -> np.ndarray:
@@ -218,6 +232,7 @@ class _WaveFigures:
     competitors: np.ndarray  # (U, C, 6): better, same, worse, promoters, passives, detractors
     promotership: np.ndarray  # (U, P, 6): pn, psum, psq, dn, dsum, dsq
     suppression: Suppression
+    cache_key: str | None = None  # where these figures are cached (None: not cached)
 
     def shown(self, i: int) -> bool:
         return self.suppression.is_shown(self.tree.ids[i])
@@ -316,9 +331,33 @@ def _threshold(wave: Wave) -> int:
     return max(1, int(wave.organisation.anonymity_threshold))
 
 
+def aggregates_version(wave: Wave) -> str | None:
+    """Return the version of the wave's stored aggregates: a token that changes with
+    every ``aggregates_refresh`` or ``themes_refresh`` of the wave (None before the
+    first). Anything computed from the aggregates can be cached under it."""
+    return (AggregateVersion.objects.filter(wave_id=wave.pk)
+            .values_list("token", flat=True).first())
+
+
 def _figures(wave: Wave, tree: _Tree | None = None) -> _WaveFigures:
+    """Return the wave's figures, from Django's cache when they were computed before.
+
+    The key holds everything the figures depend on: the aggregates' version (read
+    before the rows, so figures are never stored under a newer version than their
+    rows), the anonymity threshold and the unit tree's fingerprint (a new, moved,
+    renamed or deleted unit gives a new key). Without a version (aggregates never
+    refreshed) nothing is cached."""
     tree = tree or _load_tree(wave.organisation_id)
-    return _load_figures(wave.pk, tree, _threshold(wave))
+    threshold = _threshold(wave)
+    version = aggregates_version(wave)
+    if version is None:
+        return _load_figures(wave.pk, tree, threshold)
+    key = f"insights:figures:{wave.pk}:{version}:{threshold}:{tree.fingerprint}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = replace(_load_figures(wave.pk, tree, threshold), cache_key=key)
+        cache.set(key, figures, FIGURES_CACHE_SECONDS)
+    return figures
 
 
 def _insights(figures: _WaveFigures, previous: _WaveFigures | None) -> list[UnitInsight]:
@@ -426,11 +465,24 @@ def _num(value) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
+def _all_drivers(figures: _WaveFigures, names: dict[str, tuple[str, int]]) -> dict[int, DriverAnalysis]:
+    """``_drivers`` of every unit, cached beside the figures (and the questions' names)."""
+    indexes = list(range(len(figures.tree.ids)))
+    if figures.cache_key is None:
+        return _drivers(figures, names, indexes)
+    digest = hashlib.blake2b(repr(sorted(names.items())).encode(), digest_size=12).hexdigest()
+    key = f"{figures.cache_key}:drivers:{digest}"
+    drivers = cache.get(key)
+    if drivers is None:
+        drivers = _drivers(figures, names, indexes)
+        cache.set(key, drivers, FIGURES_CACHE_SECONDS)
+    return drivers
+
+
 def wave_drivers(wave: Wave) -> dict[int, DriverAnalysis]:
     """Return the driver analysis of every unit with enough complete responses that is
     not suppressed, by unit id (one stacked computation for all units)."""
-    figures = _figures(wave)
-    return _drivers(figures, _question_names(wave), list(range(len(figures.tree.ids))))
+    return _all_drivers(_figures(wave), _question_names(wave))
 
 
 def _unit_index(figures: _WaveFigures, unit: Unit) -> int:
@@ -514,9 +566,9 @@ def _theme_names(wave: Wave) -> dict[str, str]:
             for t in taxonomy_document(wave.organisation).get("themes", [])}
 
 
-def _themes(figures: _WaveFigures, wave: Wave, indexes: list[int]) -> dict[int, list[ThemeInsight]]:
-    tree = figures.tree
-    rows = list(ThemeAggregate.objects.filter(wave=wave)
+def _load_theme_arrays(wave_id: int, tree: _Tree) -> tuple[list[str], np.ndarray, np.ndarray,
+                                                           np.ndarray]:
+    rows = list(ThemeAggregate.objects.filter(wave_id=wave_id)
                 .values_list("unit_id", "theme", "count", "sentiment_sum", "nps_counts"))
     keys = sorted({r[1] for r in rows})
     col = {k: j for j, k in enumerate(keys)}
@@ -531,7 +583,25 @@ def _themes(figures: _WaveFigures, wave: Wave, indexes: list[int]) -> dict[int, 
         count[i, col[theme]] += c
         sentiment[i, col[theme]] += s
         nps[i, col[theme]] += counts
-    count, sentiment, nps = _subtree(tree, count), _subtree(tree, sentiment), _subtree(tree, nps)
+    return keys, _subtree(tree, count), _subtree(tree, sentiment), _subtree(tree, nps)
+
+
+def _theme_arrays(figures: _WaveFigures, wave: Wave):
+    """Theme keys and subtree counts, sentiment sums and NPS counts per unit, cached
+    beside the figures (``themes_refresh`` gives the aggregates a new version too)."""
+    if figures.cache_key is None:
+        return _load_theme_arrays(wave.pk, figures.tree)
+    key = f"{figures.cache_key}:themes"
+    arrays = cache.get(key)
+    if arrays is None:
+        arrays = _load_theme_arrays(wave.pk, figures.tree)
+        cache.set(key, arrays, FIGURES_CACHE_SECONDS)
+    return arrays
+
+
+def _themes(figures: _WaveFigures, wave: Wave, indexes: list[int]) -> dict[int, list[ThemeInsight]]:
+    tree = figures.tree
+    keys, count, sentiment, nps = _theme_arrays(figures, wave)
     names = _theme_names(wave)
     minimum = max(THEME_MIN_COUNT, _threshold(wave))
     out: dict[int, list[ThemeInsight]] = {}
@@ -592,9 +662,17 @@ def wave_insights(wave: Wave, *, themes: bool = True) -> WaveInsights:
     indexes = list(range(len(tree.ids)))
     return WaveInsights(
         units=tuple(_insights(figures, previous)),
-        drivers=_drivers(figures, _question_names(wave), indexes),
+        drivers=_all_drivers(figures, _question_names(wave)),
         themes=_themes(figures, wave, indexes) if themes else {},
     )
+
+
+def figures_warm(wave: Wave) -> None:
+    """Compute and cache the wave's figures, every unit's drivers and the theme arrays
+    (``insights.services`` calls it after a whole wave's aggregates were refreshed)."""
+    figures = _figures(wave)
+    _all_drivers(figures, _question_names(wave))
+    _theme_arrays(figures, wave)
 
 
 # --- Ad-hoc filters ------------------------------------------------------------------------
@@ -611,10 +689,16 @@ def filtered_unit_insights(wave: Wave, unit: Unit | None = None, *, segment: str
     tree = _load_tree(wave.organisation_id)
     figures = _figures(wave, tree)
     responses = counted_responses(wave)
-    for key, value in filters.items():
-        responses = responses.filter(**{f"attributes__{key}": value})
+    for number, (key, value) in enumerate(filters.items()):
+        if AttributeText.KEY.fullmatch(key):
+            # The key as a literal: the segment filter is then served by the index
+            # ``response_wave_segment_idx`` (wave, segment, status, unit, score) alone.
+            alias = f"attribute_{number}"
+            responses = responses.alias(**{alias: AttributeText(key)}).filter(**{alias: value})
+        else:
+            responses = responses.filter(**{f"attributes__{key}": value})
     # One COUNT per (unit, score) group: cheaper than eleven conditional counts per unit.
-    grouped = (responses.order_by().values_list("unit_id", "nps").annotate(total=Count("pk")))
+    grouped = (responses.order_by().values_list("unit_id", "nps").annotate(total=Count("*")))
     units = len(tree.ids)
     own_n = np.zeros(units, np.int64)
     counts = np.zeros((units, SCORES), np.int64)
@@ -636,7 +720,7 @@ def filtered_unit_insights(wave: Wave, unit: Unit | None = None, *, segment: str
                 for i in range(units)],
         unfiltered=figures.suppression, threshold=_threshold(wave))
     filtered = replace(figures, own_n=own_n, n=n, nps=_subtree(tree, counts),
-                       suppression=suppression)
+                       suppression=suppression, cache_key=None)
     result = _insights(filtered, None)
     if unit is not None:
         result = [r for r in result if r.tree_path.startswith(unit.path)]
@@ -702,7 +786,9 @@ __all__ = [
     "ThemeInsight",
     "UnitInsight",
     "WaveInsights",
+    "aggregates_version",
     "customer_groups",
+    "figures_warm",
     "filtered_unit_insights",
     "unit_competitors",
     "unit_core_values",

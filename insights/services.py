@@ -10,10 +10,15 @@ it) through a server-side cursor in chunks of 50,000 rows into NumPy counters
 ``GROUP BY`` with ~150 conditional aggregates, which neither database evaluates
 without re-extracting the JSON for every expression; the listwise cross-products of
 the driver model are a few ``bincount`` calls per chunk in NumPy.
+
+Every refresh gives the wave's aggregates a new version (``AggregateVersion``); the
+selectors cache what they compute under it, so nothing computed from older rows is
+served again.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -26,7 +31,13 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from insights.aggregates import SCORES, WaveAccumulator, comparison_codes
-from insights.models import ResponseAnalysis, Taxonomy, ThemeAggregate, UnitWaveAggregate
+from insights.models import (
+    AggregateVersion,
+    ResponseAnalysis,
+    Taxonomy,
+    ThemeAggregate,
+    UnitWaveAggregate,
+)
 from insights.text import analyse, compile_taxonomy, default_taxonomy, validate_taxonomy
 from org.models import Unit
 from research.models import QuestionKind, Response, ResponseStatus, Wave
@@ -58,6 +69,27 @@ def _unit_filter(unit_ids: Iterable[int | None]) -> Q:
 
 
 # --- Aggregates --------------------------------------------------------------------------
+
+def _aggregates_changed(wave: Wave, *, warm: bool) -> None:
+    """Give the wave's aggregates a new version (what the selectors' cached figures are
+    keyed on) and, when ``warm``, compute the figures again once the transaction
+    commits, so the first page after an import finds them ready."""
+    AggregateVersion.objects.update_or_create(
+        wave=wave, defaults={"organisation_id": wave.organisation_id,
+                             "token": uuid.uuid4().hex, "updated_at": timezone.now()})
+    if warm:
+        wave_id = wave.pk
+
+        def run():
+            from insights.selectors import figures_warm
+
+            fresh = Wave.objects.select_related("organisation").filter(pk=wave_id).first()
+            if fresh is not None:
+                figures_warm(fresh)
+
+        # A cache that cannot be filled must not undo or fail the import.
+        transaction.on_commit(run, robust=True)
+
 
 @transaction.atomic
 def aggregates_refresh(*, wave: Wave, unit_ids: Iterable[int | None] | None = None) -> int:
@@ -124,6 +156,7 @@ def aggregates_refresh(*, wave: Wave, unit_ids: Iterable[int | None] | None = No
         for s in acc.results()
     ]
     UnitWaveAggregate.objects.bulk_create(rows, batch_size=500)
+    _aggregates_changed(wave, warm=unit_ids is None)
     return len(rows)
 
 
@@ -234,6 +267,7 @@ def themes_refresh(*, wave: Wave, unit_ids: Iterable[int | None] | None = None) 
                         theme=theme, count=count, sentiment_sum=total, nps_counts=nps_counts)
          for (unit_id, theme), (count, total, nps_counts) in counts.items()],
         batch_size=1000)
+    _aggregates_changed(wave, warm=unit_ids is None)
     return len(counts)
 
 

@@ -55,12 +55,14 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "treebeard",
+    "channels",
     "outsidein",
     "accounts",
     "org",
     "improvements",
     "research",
     "insights",
+    "live",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +128,21 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Live rooms: with REDIS_URL several ASGI workers share rooms through Redis; without it
+# the in-memory layer serves one process. Each process joins a room's group with one
+# channel (live.hub), so the capacity is per room and process, not per socket.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+    }
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -1,0 +1,245 @@
+"""Writes for live rooms: create a room, list participants, append events, presence.
+
+``event_append`` is the only way into a room's log. In one transaction it locks the
+room row, checks the action against the phase and the actor's room role, assigns the
+next sequence number and stores the event; *after commit* it sends one channel-layer
+message to the room's group. Each process that has sockets in the room has joined
+that group with one channel (``live.hub``) and writes the message, serialised here
+once, to its own sockets.
+
+Presence is deliberately not in the log: who has a socket open is not history, and
+a reconnect storm would otherwise flood the log. It lives in ``RoomPresence`` rows,
+shared by every worker through the database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import partial
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership, Organisation
+from live import selectors
+from live import state as room_state
+from live.formats import RoomRole, format_get
+from live.hub import group_name
+from live.models import Room, RoomEvent, RoomParticipant, RoomPresence, RoomStatus
+from live.state import ActionRefused
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ActionRefused", "event_append", "presence_join", "presence_leave", "presence_touch",
+           "room_create", "room_participant_add"]
+
+MAX_CLIENT_KEY = 64
+
+
+def _now():
+    # Milliseconds, so that the event built here and the one read back are identical.
+    now = timezone.now()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _check_member(organisation_id: int, membership: Membership | None, what: str) -> None:
+    if (membership is None or membership.organisation_id != organisation_id
+            or not membership.is_active or not membership.user.is_active):
+        raise ValueError(f"The {what} must be an active member of the organisation.")
+
+
+@transaction.atomic
+def room_create(*, organisation: Organisation, format_key: str, title: str,
+                facilitator: Membership, created_by: Membership | None = None) -> Room:
+    """Open a room of format ``format_key``; its first event freezes the format's plan."""
+    try:
+        fmt = format_get(format_key)
+    except KeyError:
+        raise ValueError(f"Unknown live format {format_key!r}.") from None
+    _check_member(organisation.pk, facilitator, "facilitator")
+    title = (title or "").strip()
+    if not title:
+        raise ValueError("A room needs a title.")
+    room = Room.objects.create(organisation=organisation, format=fmt.key, title=title,
+                               facilitator=facilitator, created_by=created_by or facilitator)
+    _append(room, membership=created_by or facilitator, contact=None, role=RoomRole.FACILITATOR,
+            type="room_created", client_key="room_created",
+            payload={"plan": fmt.plan(), "title": title, "facilitator": f"m:{facilitator.pk}"})
+    return room
+
+
+@transaction.atomic
+def room_participant_add(*, room: Room, role: str, membership: Membership | None = None,
+                         contact=None) -> RoomParticipant:
+    """List a staff member (employee, scribe, observer) or a customer contact in ``room``."""
+    if (membership is None) == (contact is None):
+        raise ValueError("Give either a member or a customer contact.")
+    if contact is not None:
+        if contact.customer.organisation_id != room.organisation_id:
+            raise ValueError("The contact belongs to another organisation.")
+        role = RoomRole.CUSTOMER
+    else:
+        _check_member(room.organisation_id, membership, "participant")
+        if role not in (RoomRole.EMPLOYEE, RoomRole.SCRIBE, RoomRole.OBSERVER):
+            raise ValueError(f"A member cannot take part as {role!r}.")
+    participant, _created = RoomParticipant.objects.update_or_create(
+        room=room, membership=membership, contact=contact, defaults={"role": role})
+    return participant
+
+
+def _actor_parts(actor) -> tuple[Membership | None, object | None]:
+    if isinstance(actor, Membership):
+        return actor, None
+    from org.models import Contact
+
+    if isinstance(actor, Contact):
+        return None, actor
+    raise TypeError("The actor must be a Membership or a Contact.")
+
+
+def _check_references(room: Room, action: str, payload: dict) -> None:
+    """Check the ids an action names against the database: same organisation, still there."""
+    from org.models import Contact
+
+    def member(pk: int, what: str) -> Membership:
+        membership = Membership.objects.select_related("user").filter(pk=pk).first()
+        try:
+            _check_member(room.organisation_id, membership, what)
+        except ValueError as exc:
+            raise ActionRefused("invalid", str(exc)) from None
+        return membership
+
+    if action == "statement_add" and payload.get("customer") is not None:
+        if not Contact.objects.filter(pk=payload["customer"],
+                                      customer__organisation_id=room.organisation_id).exists():
+            raise ActionRefused("invalid", "unknown customer")
+    elif action in ("owner_assign", "action_confirm"):
+        member(payload["owner"], "owner")
+    elif action == "facilitator_handover":
+        member(payload["to"], "new facilitator")
+
+
+def _append(room: Room, *, membership, contact, role: str, type: str, payload: dict,
+            client_key: str) -> RoomEvent:
+    """Store the next event of the locked ``room``, update its caches, broadcast after commit."""
+    before = room.state
+    record = RoomEvent(room=room, seq=room.last_seq + 1, type=type, actor_membership=membership,
+                       actor_contact=contact,
+                       actor_key=selectors.actor_key(membership or contact),
+                       actor_role=role, payload=payload, client_key=client_key, created_at=_now())
+    record.save()
+    event = record.as_event()
+    after = room_state.apply(before, event)
+    room.state, room.last_seq, room.phase = after, record.seq, after["phase"] or ""
+    room.status = RoomStatus.CLOSED if after["closed"] else RoomStatus.OPEN
+    fields = ["state", "last_seq", "phase", "status"]
+    if type == "facilitator_handover":
+        _hand_over(room, to=payload["to"])
+        fields.append("facilitator")
+    room.save(update_fields=fields)
+    transaction.on_commit(partial(_broadcast_event, room.pk, event, before))
+    return record
+
+
+def _hand_over(room: Room, *, to: int) -> None:
+    previous = room.facilitator_id
+    RoomParticipant.objects.filter(room=room, membership_id=to).delete()
+    room.facilitator_id = to
+    if previous is not None:
+        # The former facilitator stays in the room, as an observer unless listed otherwise.
+        RoomParticipant.objects.get_or_create(room=room, membership_id=previous,
+                                              defaults={"role": RoomRole.OBSERVER})
+
+
+def event_append(*, room: Room, actor, type: str, payload: dict, client_key: str) -> RoomEvent:
+    """Append ``actor``'s action to ``room``'s log, or raise ``ActionRefused``.
+
+    ``client_key`` makes the call idempotent: repeating it returns the stored event
+    and appends nothing.
+    """
+    if not isinstance(client_key, str) or not 0 < len(client_key) <= MAX_CLIENT_KEY:
+        raise ActionRefused("invalid", "client_key must be 1 to 64 characters")
+    membership, contact = _actor_parts(actor)
+    key = selectors.actor_key(actor)
+    with transaction.atomic():
+        locked = Room.objects.select_for_update().get(pk=room.pk)
+        existing = RoomEvent.objects.filter(room=locked, client_key=client_key).first()
+        if existing is not None:
+            if existing.actor_key != key:
+                raise ActionRefused("conflict", "client_key was already used by someone else")
+            return existing
+        role = selectors.room_role(room=locked, membership=membership, contact=contact)
+        if role is None:
+            raise ActionRefused("not_participant", "you do not take part in this room")
+        allowed = format_get(locked.format).allowed(locked.state["phase"], role)
+        cleaned = room_state.check(locked.state, actor=key, role=role, action=type,
+                                   payload=payload, allowed=allowed)
+        _check_references(locked, type, cleaned)
+        record = _append(locked, membership=membership, contact=contact, role=role, type=type,
+                         payload=cleaned, client_key=client_key)
+    for field in ("state", "last_seq", "phase", "status", "facilitator_id"):
+        setattr(room, field, getattr(locked, field))
+    return record
+
+
+# Broadcasting --------------------------------------------------------------------------------
+
+def _envelope(event: dict) -> str:
+    return json.dumps({"type": "event", "event": event}, separators=(",", ":"))
+
+
+def _send(room_id: int, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group_name(room_id), message)
+    except Exception:  # the event is stored; clients catch up on the next event or reconnect
+        logger.exception("live: broadcast to room %s failed", room_id)
+
+
+def _broadcast_event(room_id: int, event: dict, before: dict) -> None:
+    """Send one message to the room's group with the event serialised once per audience."""
+    author = room_state.redact(event, before, event["actor"])
+    others = room_state.redact(event, before, None)
+    author_text = _envelope(author)
+    _send(room_id, {"type": "room.event", "seq": event["seq"], "actor": event["actor"] or "",
+                    "author": author_text,
+                    "others": author_text if others == author else _envelope(others)})
+
+
+def _broadcast_presence(room_id: int) -> None:
+    text = json.dumps({"type": "presence", "rings": selectors.presence_of(room_id=room_id)},
+                      separators=(",", ":"))
+    _send(room_id, {"type": "room.presence", "text": text})
+
+
+@transaction.atomic
+def presence_join(*, viewer: selectors.Viewer, channel_name: str) -> None:
+    """Record an open socket and tell the room who is here."""
+    now = timezone.now()
+    RoomPresence.objects.update_or_create(
+        channel_name=channel_name,
+        defaults={"room_id": viewer.room_id, "actor_key": viewer.actor, "role": viewer.role,
+                  "name": viewer.name, "seen_at": now})
+    transaction.on_commit(partial(_broadcast_presence, viewer.room_id))
+
+
+@transaction.atomic
+def presence_leave(*, room_id: int, channel_name: str) -> None:
+    RoomPresence.objects.filter(channel_name=channel_name).delete()
+    transaction.on_commit(partial(_broadcast_presence, room_id))
+
+
+def presence_touch(*, viewer: selectors.Viewer, channel_name: str) -> None:
+    """Keep a socket's presence fresh (and its role current) without a broadcast."""
+    changed = RoomPresence.objects.filter(channel_name=channel_name).exclude(role=viewer.role)
+    if changed.exists():
+        RoomPresence.objects.filter(channel_name=channel_name).update(role=viewer.role,
+                                                                      seen_at=timezone.now())
+        transaction.on_commit(partial(_broadcast_presence, viewer.room_id))
+    else:
+        RoomPresence.objects.filter(channel_name=channel_name).update(seen_at=timezone.now())
