@@ -36,6 +36,10 @@ class Capability:
     IMPORT_RESPONSES = "import_responses"
     VIEW_FOLLOW_UPS = "view_follow_ups"
     MANAGE_API_TOKENS = "manage_api_tokens"
+    VIEW_INSIGHTS = "view_insights"
+    VIEW_TEAM_INSIGHTS = "view_team_insights"
+    MARK_VOICE = "mark_voice"
+    EDIT_TAXONOMY = "edit_taxonomy"
 
 
 MATRIX: dict[str, tuple[str, set[str]]] = {
@@ -62,6 +66,12 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     Capability.VIEW_FOLLOW_UPS: (_("See all follow-ups of detractors and contact requests"),
                                  {A, C, B, M}),
     Capability.MANAGE_API_TOKENS: (_("Create and revoke API tokens"), {A, C}),
+    Capability.VIEW_INSIGHTS: (_("See insights of every unit"), {A, C, B, M}),
+    # Own team only: the team page of the member's unit, and their own customers.
+    Capability.VIEW_TEAM_INSIGHTS: (_("See the insights and customers of one's own team"),
+                                    STAFF),
+    Capability.MARK_VOICE: (_("Mark quotes as voice of the customer"), {A, C, B, M}),
+    Capability.EDIT_TAXONOMY: (_("Edit the theme taxonomy"), {A, C}),
 }
 
 

@@ -1,4 +1,5 @@
-"""Forms of the insights pages: the verbatim filters and the taxonomy editor."""
+"""Forms of the insights pages: the verbatim filters, the segment filter and the taxonomy
+editor."""
 
 from __future__ import annotations
 
@@ -157,3 +158,19 @@ class SuggestionAddForm(forms.Form):
         # Single words are terms; the discovered pairs ("a b") are phrases.
         return {"key": key, "name": name, "terms": [t for t in terms if " " not in t],
                 "phrases": [t for t in terms if " " in t]}
+
+
+class SegmentFilterForm(forms.Form):
+    """The ad-hoc filter of the strategic and unit pages: one segment of the wave."""
+
+    segment = forms.ChoiceField(label=_("Segment"), required=False)
+
+    def __init__(self, *args, segments: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [("", _("All customers"))] + [(s, s) for s in segments]
+
+    def chosen(self) -> str | None:
+        """Return the chosen segment, or None for all customers (or an unknown value)."""
+        if not self.is_bound or not self.is_valid():
+            return None
+        return self.cleaned_data.get("segment") or None

@@ -5,10 +5,11 @@ Views parse the request, check access and assemble what ``insights.selectors`` (
 statistics) and ``insights.view_selectors`` (waves, verbatims, access) return; charts
 come from ``insights.charts`` as SVG strings, the same ones reports use.
 
-Access (until insights has its own capabilities): the strategic and unit pages, the
-verbatims and the voice toggle need ``view_waves`` (admin, consultant, board,
-manager); the team page also opens for an employee whose unit is that team; the
-taxonomy editor needs ``manage_waves``.
+Access: the strategic and unit pages, the verbatims and the exports of their tables
+need ``view_insights`` (every unit); the team page needs ``view_insights``, or
+``view_team_insights`` for the member's own team; "my customers" (the member's own
+accounts) needs ``view_team_insights``; the voice toggle ``mark_voice``; the taxonomy
+editor ``edit_taxonomy``.
 """
 
 from __future__ import annotations
@@ -31,15 +32,16 @@ from django.views import View
 from accounts.models import Role
 from accounts.permissions import Capability, role_can
 from accounts.tenancy import OrgRequiredMixin
-from insights import charts, selectors, services, view_selectors
+from insights import charts, jobs, selectors, services, view_selectors
 from insights.exports import XLSX_CONTENT_TYPE, Table, workbook_bytes
 from insights.forms import (
+    SegmentFilterForm,
     SuggestionAddForm,
     ThemeFormSet,
     VerbatimFilterForm,
     theme_initial,
 )
-from insights.text import default_taxonomy, suggest_themes
+from insights.text import default_taxonomy
 from insights.text.sentiment import sentiment_label
 from org.selectors import access_unit_by_id
 
@@ -47,6 +49,7 @@ STRATEGIC_ROLES = {Role.ADMIN, Role.CONSULTANT, Role.BOARD}
 TOP_DRIVERS = 3
 TOP_THEMES = 8
 TEAM_PAGE_SIZE = 25
+MY_CUSTOMERS_PREVIEW = 10
 SUGGESTION_COMMENTS = 20_000
 
 QUADRANT_NAMES = {
@@ -55,6 +58,9 @@ QUADRANT_NAMES = {
     "maintain": gettext_lazy("Maintain"),
     "monitor": gettext_lazy("Monitor"),
 }
+#: Cohen's conventional bounds for a small, medium and large effect.
+EFFECT_SIZES = ((0.8, gettext_lazy("large")), (0.5, gettext_lazy("medium")),
+                (0.2, gettext_lazy("small")))
 GROUP_NAMES = {
     "detractor": gettext_lazy("Detractors"),
     "passive": gettext_lazy("Passives"),
@@ -97,12 +103,35 @@ class UnitRow:
 class InsightsView(OrgRequiredMixin, View):
     """Shared parts: the chosen wave, links that keep it, unit links and charts."""
 
-    capability = Capability.VIEW_WAVES
+    capability = Capability.VIEW_INSIGHTS
+    segment: str | None = None
 
     def setup_wave(self):
         self.wave, self.waves = view_selectors.chosen_wave(
             self.organisation, self.request.GET.get("wave"))
         return self.wave
+
+    def setup_segment(self) -> str | None:
+        """Read the segment filter (``?segment=``) against the wave's segment values."""
+        segments = view_selectors.segment_values(self.wave)
+        data = self.request.GET if self.request.GET.get("segment") else None
+        self.segment_form = SegmentFilterForm(data, segments=segments)
+        self.segment = self.segment_form.chosen()
+        return self.segment
+
+    def segment_context(self, here: str) -> dict:
+        """Return what the filter form and the "filtered" notice need; ``here`` is the
+        page's URL without the filter."""
+        return {"segment_form": self.segment_form, "segment": self.segment,
+                "has_segments": len(self.segment_form.fields["segment"].choices) > 1,
+                "unfiltered_url": here}
+
+    def unit_insights(self, root=None) -> list[selectors.UnitInsight]:
+        """Return the NPS of every unit (of ``root``'s subtree), within the segment filter
+        when one is chosen (a live GROUP BY with its own suppression)."""
+        if self.segment:
+            return selectors.filtered_unit_insights(self.wave, root, segment=self.segment)
+        return selectors.unit_insights(self.wave, root=root)
 
     def url(self, name: str, pk: int | None = None, **query) -> str:
         kwargs = {"org": self.organisation.slug}
@@ -115,7 +144,10 @@ class InsightsView(OrgRequiredMixin, View):
         return reverse(f"insights:{name}", kwargs=kwargs) + (f"?{urlencode(query)}" if query else "")
 
     def unit_href(self, insight: selectors.UnitInsight, is_team: bool) -> str:
-        return self.url("team" if is_team else "unit", insight.unit_id)
+        # The filter drills down to units; team pages list customers, not a segment.
+        if is_team:
+            return self.url("team", insight.unit_id)
+        return self.url("unit", insight.unit_id, segment=self.segment)
 
     def unit_rows(self, insights: list[selectors.UnitInsight],
                   parent_ids: set[int]) -> list[UnitRow]:
@@ -123,7 +155,9 @@ class InsightsView(OrgRequiredMixin, View):
                         href=self.unit_href(i, i.unit_id not in parent_ids)) for i in insights]
 
     def base_context(self, **extra) -> dict:
-        context = {"wave": self.wave, "waves": self.waves, "too_few": _too_few()}
+        context = {"wave": self.wave, "waves": self.waves, "too_few": _too_few(),
+                   "owns_customers": view_selectors.owns_customers(self.membership),
+                   "my_customers_url": self.url("my_customers")}
         context.update(extra)
         return context
 
@@ -194,7 +228,10 @@ def _parent_ids(insights: list[selectors.UnitInsight]) -> set[int]:
 
 class HomeView(OrgRequiredMixin, View):
     """Send each role to its level: board and advisers to the strategic page, a manager
-    to their unit, an employee to their team."""
+    to their unit, an employee to their team; an account owner without a team to their
+    own customers."""
+
+    capability = Capability.VIEW_TEAM_INSIGHTS
 
     def get(self, request, org):
         membership = self.membership
@@ -204,12 +241,14 @@ class HomeView(OrgRequiredMixin, View):
         if membership.role in STRATEGIC_ROLES or (
                 membership.role == Role.MANAGER and (unit is None or unit.depth == 1)):
             return redirect(reverse("insights:strategic", kwargs={"org": org}) + suffix)
-        if membership.role == Role.MANAGER:
+        if self.can(Capability.VIEW_INSIGHTS) and unit is not None:
             name = "team" if unit.is_leaf() else "unit"
             return redirect(reverse(f"insights:{name}", kwargs={"org": org, "pk": unit.pk})
                             + suffix)
-        if membership.role == Role.EMPLOYEE and unit is not None:
+        if unit is not None:
             return redirect(reverse("insights:team", kwargs={"org": org, "pk": unit.pk}) + suffix)
+        if view_selectors.owns_customers(membership):
+            return redirect(reverse("insights:my_customers", kwargs={"org": org}) + suffix)
         raise PermissionDenied
 
 
@@ -219,8 +258,9 @@ class StrategicView(InsightsView):
     def get(self, request, org):
         if self.setup_wave() is None:
             return render(request, "insights/no_waves.html", {})
+        self.setup_segment()
         root = view_selectors.top_unit(self.organisation)
-        insights = selectors.unit_insights(self.wave)
+        insights = self.unit_insights()
         parents = _parent_ids(insights)
         top = next(i for i in insights if i.unit_id == root.pk)
         children = self.unit_rows([i for i in insights if i.parent_id == root.pk], parents)
@@ -237,13 +277,18 @@ class StrategicView(InsightsView):
             themes=self.theme_rows(themes[:TOP_THEMES]),
             theme_chart=self.theme_chart(themes, _("What customers write about most"), None),
             verbatims_url=self.url("verbatims"),
+            **self.segment_context(self.url("strategic")),
         )
         context.update(self.exports(root))
         return render(request, "insights/strategic.html", context)
 
     def exports(self, unit) -> dict:
-        return {f"export_{t}": self.url("export", table=t, unit=unit.pk)
-                for t in ("units", "drivers", "themes")}
+        links = {f"export_{t}": self.url("export", table=t, unit=unit.pk)
+                 for t in ("drivers", "themes", "promotership")}
+        # The unit table follows the filter, like the figures on the page.
+        links["export_units"] = self.url("export", table="units", unit=unit.pk,
+                                         segment=self.segment)
+        return links
 
 
 def _driver_rows(analysis, organisation_drivers: dict) -> list[dict]:
@@ -261,6 +306,24 @@ def _top(analysis, quadrant: str) -> list:
     return sorted(found, key=lambda d: -d.importance)[:TOP_DRIVERS]
 
 
+def effect_label(effect_size: float | None) -> str:
+    """Name the size of a promoter–detractor difference (Cohen's d)."""
+    if effect_size is None:
+        return ""
+    for bound, label in EFFECT_SIZES:
+        if abs(effect_size) >= bound:
+            return str(label)
+    return _("negligible")
+
+
+def _promotership_rows(contrasts) -> list[dict]:
+    # The bar is |d| on a scale to 2 (beyond any effect drivers usually show); its value
+    # is written unlocalised because <meter value> takes a dot.
+    return [{"contrast": c, "label": effect_label(c.effect_size),
+             "bar": f"{min(abs(c.effect_size), 2.0):.3f}" if c.effect_size is not None else None}
+            for c in contrasts]
+
+
 # Tactical ----------------------------------------------------------------------------------
 
 class UnitView(StrategicView):
@@ -268,12 +331,13 @@ class UnitView(StrategicView):
         unit = access_unit_by_id(self.organisation, pk)
         if self.setup_wave() is None:
             return render(request, "insights/no_waves.html", {})
+        self.setup_segment()
         if unit.depth == 1:
-            return redirect(self.url("strategic"))
+            return redirect(self.url("strategic", segment=self.segment))
         if unit.is_leaf():
             return redirect(self.url("team", unit.pk))
         root = view_selectors.top_unit(self.organisation)
-        insights = selectors.unit_insights(self.wave)
+        insights = self.unit_insights()
         parents = _parent_ids(insights)
         by_id = {i.unit_id: i for i in insights}
         insight = by_id[unit.pk]
@@ -298,7 +362,9 @@ class UnitView(StrategicView):
             theme_chart=self.theme_chart(themes, _("What customers write about most"), unit),
             core_values=selectors.unit_core_values(self.wave, unit),
             competitors=selectors.unit_competitors(self.wave, unit),
+            promotership=_promotership_rows(selectors.unit_promotership(self.wave, unit)),
             verbatims_url=self.url("verbatims", unit=unit.pk),
+            **self.segment_context(self.url("unit", unit.pk)),
         )
         context.update(self.exports(unit))
         return render(request, "insights/unit.html", context)
@@ -307,14 +373,16 @@ class UnitView(StrategicView):
 # Operational -------------------------------------------------------------------------------
 
 def can_view_team(membership, team) -> bool:
-    """Whether the member may open the team page: ``view_waves``, or an employee of it."""
-    if role_can(membership.role, Capability.VIEW_WAVES):
+    """Whether the member may open the team page: ``view_insights`` for every team,
+    ``view_team_insights`` for the member's own."""
+    if role_can(membership.role, Capability.VIEW_INSIGHTS):
         return True
-    return membership.role == Role.EMPLOYEE and membership.unit_id == team.pk
+    return (role_can(membership.role, Capability.VIEW_TEAM_INSIGHTS)
+            and membership.unit_id is not None and membership.unit_id == team.pk)
 
 
 class TeamView(InsightsView):
-    capability = None  # checked per team: see can_view_team
+    capability = Capability.VIEW_TEAM_INSIGHTS  # and the team: see can_view_team
 
     def get(self, request, org, pk):
         team = access_unit_by_id(self.organisation, pk)
@@ -331,7 +399,7 @@ class TeamView(InsightsView):
             paginator = Paginator(view_selectors.team_customers(self.wave, team), TEAM_PAGE_SIZE)
             page = paginator.get_page(request.GET.get("page"))
         rows = [UnitRow(insight=insight, href="", is_team=True)]
-        can_see_more = role_can(self.membership.role, Capability.VIEW_WAVES)
+        can_see_more = self.can(Capability.VIEW_INSIGHTS)
         context = self.base_context(
             unit=team, insight=insight, parent=parent, parent_insight=parent_insight,
             ancestors=ancestors if can_see_more else [],
@@ -341,7 +409,33 @@ class TeamView(InsightsView):
             export_customers=self.url("export", table="customers", unit=team.pk),
             page_url=lambda number: self.url("team", team.pk, page=number),
         )
+        if self.membership.unit_id == team.pk and context["owns_customers"]:
+            # On one's own team page: one's own accounts first, whatever the threshold.
+            mine = list(view_selectors.owner_customers(self.wave, self.membership)
+                        [:MY_CUSTOMERS_PREVIEW + 1])
+            context["my_customers"] = mine[:MY_CUSTOMERS_PREVIEW]
+            context["more_of_my_customers"] = len(mine) > MY_CUSTOMERS_PREVIEW
         return render(request, "insights/team.html", context)
+
+
+class MyCustomersView(InsightsView):
+    """The member's own customers (account owner) by promoter, passive and detractor,
+    with the latest score, comment and trend: not suppressed, they are their accounts."""
+
+    capability = Capability.VIEW_TEAM_INSIGHTS
+
+    def get(self, request, org):
+        if self.setup_wave() is None:
+            return render(request, "insights/no_waves.html", {})
+        customers = view_selectors.owner_customers(self.wave, self.membership)
+        page = Paginator(customers, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
+        context = self.base_context(
+            page=page, group_names=GROUP_NAMES,
+            export_customers=self.url("export", table="my_customers"),
+            team_url=(self.url("team", self.membership.unit_id)
+                      if self.membership.unit_id else None),
+        )
+        return render(request, "insights/my_customers.html", context)
 
 
 # Verbatims ---------------------------------------------------------------------------------
@@ -367,12 +461,14 @@ class VerbatimListView(InsightsView):
         query.pop("page", None)
         query["wave"] = self.wave.pk
         context = self.base_context(form=form, page=page, query=query.urlencode(),
-                                    can_mark=self.can(Capability.VIEW_WAVES))
+                                    can_mark=self.can(Capability.MARK_VOICE))
         return render(request, "insights/verbatims.html", context)
 
 
 class VerbatimVoiceView(InsightsView):
     """Mark or unmark a quote as "voice of the customer" (pk: the research response)."""
+
+    capability = Capability.MARK_VOICE
 
     def post(self, request, org, pk):
         analysis = view_selectors.access_analysis_by_response_id(self.organisation, pk)
@@ -397,22 +493,37 @@ class VerbatimVoiceView(InsightsView):
 # Taxonomy ----------------------------------------------------------------------------------
 
 class TaxonomyView(InsightsView):
-    capability = Capability.MANAGE_WAVES
+    """Edit the theme taxonomy; saving starts a re-analysis of the latest waves' comments
+    in the background, whose state the page shows (``?status=1``: that part alone)."""
+
+    capability = Capability.EDIT_TAXONOMY
 
     def formset(self, document: dict, data=None):
         return ThemeFormSet(data, prefix="theme",
                             initial=[theme_initial(t) for t in document.get("themes", [])])
+
+    def page_url(self, **query) -> str:
+        base = reverse("insights:taxonomy", kwargs={"org": self.organisation.slug})
+        return base + (f"?{urlencode(query)}" if query else "")
 
     def render_page(self, document: dict, formset=None, problems=None, status=200):
         return render(self.request, "insights/taxonomy.html", {
             "formset": formset or self.formset(document),
             "problems": problems or [],
             "theme_count": len(document.get("themes", [])),
-            "suggestions_url": reverse("insights:taxonomy",
-                                       kwargs={"org": self.organisation.slug}) + "?suggestions=1",
+            "suggestions_url": self.page_url(suggestions=1),
+            **self.status_context(),
         }, status=status)
 
+    def status_context(self) -> dict:
+        return {"reanalysis": jobs.reanalysis_status(self.organisation),
+                "status_url": self.page_url(status=1)}
+
     def get(self, request, org):
+        if request.GET.get("status"):
+            response = render(request, "insights/_reanalysis.html", self.status_context())
+            patch_vary_headers(response, ["HX-Request"])
+            return response
         document = services.taxonomy_document(self.organisation)
         if request.GET.get("suggestions"):
             return self.suggestions(document)
@@ -423,23 +534,27 @@ class TaxonomyView(InsightsView):
         wave = view_selectors.default_wave(waves)
         found = []
         if wave is not None:
-            top = view_selectors.top_unit(self.organisation)
-            hidden, hide_unitless = view_selectors.hidden_comment_units(wave, top)
-            comments = view_selectors.uncovered_comments(
-                self.organisation, wave=wave, hidden_units=hidden, hide_unitless=hide_unitless,
+            status = jobs.reanalysis_status(self.organisation)
+            generation = status.at.isoformat() if status and status.state == jobs.DONE else ""
+            found = view_selectors.theme_suggestions(
+                self.organisation, wave=wave, document=document, generation=generation,
                 limit=SUGGESTION_COMMENTS)
-            found = suggest_themes(comments, document, k=8)
         response = render(self.request, "insights/_suggestions.html",
                           {"suggestions": found, "wave": wave})
         patch_vary_headers(response, ["HX-Request"])
         return response
+
+    def saved(self) -> None:
+        jobs.comments_reanalyse_later(organisation=self.organisation)
 
     def post(self, request, org):
         document = services.taxonomy_document(self.organisation)
         action = request.POST.get("action")
         if action == "reset":
             services.taxonomy_save(organisation=self.organisation, document=default_taxonomy())
-            messages.success(request, _("The default taxonomy has been restored."))
+            self.saved()
+            messages.success(request, _("The default taxonomy has been restored. The comments "
+                                        "are being analysed again."))
             return redirect("insights:taxonomy", org=org)
         if action == "add_suggestion":
             form = SuggestionAddForm(request.POST)
@@ -452,6 +567,7 @@ class TaxonomyView(InsightsView):
                 except services.TaxonomyInvalid as error:
                     messages.error(request, "; ".join(error.problems))
                 else:
+                    self.saved()
                     messages.success(request, _("The theme “%(name)s” has been added.")
                                      % {"name": theme["name"]})
             return redirect("insights:taxonomy", org=org)
@@ -463,21 +579,26 @@ class TaxonomyView(InsightsView):
             services.taxonomy_save(organisation=self.organisation, document=new)
         except services.TaxonomyInvalid as error:
             return self.render_page(document, formset, problems=error.problems, status=400)
-        messages.success(request, _("The taxonomy has been saved. Comments get the new "
-                                    "themes when they are analysed again."))
+        self.saved()
+        messages.success(request, _("The taxonomy has been saved. The comments of the latest "
+                                    "waves are being analysed again with the new themes."))
         return redirect("insights:taxonomy", org=org)
 
 
 # Export ------------------------------------------------------------------------------------
 
-class ExportView(InsightsView):
-    """Download one table of the insights pages as XLSX: ?table=units|drivers|themes|customers."""
+EXPORT_TABLES = ("units", "drivers", "themes", "promotership", "customers", "my_customers")
 
-    capability = None  # view_waves, except the customer table of one's own team
+
+class ExportView(InsightsView):
+    """Download one table of the insights pages as XLSX: ?table=units|drivers|themes|
+    promotership|customers|my_customers (``segment`` filters the unit table)."""
+
+    capability = Capability.VIEW_TEAM_INSIGHTS  # and per table: see get
 
     def get(self, request, org):
         table_name = request.GET.get("table", "")
-        if table_name not in ("units", "drivers", "themes", "customers"):
+        if table_name not in EXPORT_TABLES:
             return HttpResponse(_("Unknown table."), status=400, content_type="text/plain")
         unit_id = request.GET.get("unit")
         unit = (access_unit_by_id(self.organisation, unit_id) if unit_id
@@ -485,29 +606,33 @@ class ExportView(InsightsView):
         if table_name == "customers":
             if not can_view_team(self.membership, unit):
                 raise PermissionDenied
-        elif not self.can(Capability.VIEW_WAVES):
+        elif table_name != "my_customers" and not self.can(Capability.VIEW_INSIGHTS):
             raise PermissionDenied
         if self.setup_wave() is None:
             return HttpResponse(_("No research wave yet."), status=404, content_type="text/plain")
+        if table_name == "units":
+            self.setup_segment()
         table = getattr(self, f"table_{table_name}")(unit)
         response = HttpResponse(workbook_bytes([table]), content_type=XLSX_CONTENT_TYPE)
-        filename = f"{self.organisation.slug}-{table_name}-{self.wave.pk}-{date.today():%Y%m%d}.xlsx"
+        name = table_name.replace("_", "-")
+        filename = f"{self.organisation.slug}-{name}-{self.wave.pk}-{date.today():%Y%m%d}.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
     def table_units(self, unit) -> Table:
         rows = []
-        for i in selectors.unit_insights(self.wave, root=unit):
+        note = _("Segment: %(segment)s") % {"segment": self.segment} if self.segment else None
+        for i in self.unit_insights(unit):
             if i.suppressed:
-                rows.append([i.path, i.level, _too_few()] + [None] * 9)
+                rows.append([i.path, i.level, _too_few()] + [None] * 9 + [note])
                 continue
             rows.append([i.path, i.level, None, i.n, i.promoters, i.passives, i.detractors,
                          _round(i.nps, 1), _round(i.ci_low, 1), _round(i.ci_high, 1),
-                         _round(i.previous_nps, 1), _round(i.change, 1)])
-        return Table(title=_("Units"), headers=[
+                         _round(i.previous_nps, 1), _round(i.change, 1), note])
+        return Table(title=_("Units") if not self.segment else _("Units (filtered)"), headers=[
             _("Unit"), _("Level"), _("Note"), _("Responses (n)"), _("Promoters"), _("Passives"),
             _("Detractors"), _("NPS"), _("95% interval, low"), _("95% interval, high"),
-            _("NPS previous wave"), _("Significant change")], rows=rows)
+            _("NPS previous wave"), _("Significant change"), _("Filter")], rows=rows)
 
     def table_drivers(self, unit) -> Table:
         analysis = selectors.unit_drivers(self.wave, unit)
@@ -529,18 +654,37 @@ class ExportView(InsightsView):
             _("Theme"), _("Comments"), _("Share of responses (%)"), _("Mean sentiment"),
             _("NPS of those who mention it"), _("NPS without them minus NPS")], rows=rows)
 
+    def table_promotership(self, unit) -> Table:
+        rows = [[c.name, c.promoter_n, _round(c.promoter_mean, 2), c.detractor_n,
+                 _round(c.detractor_mean, 2), _round(c.difference, 2), _round(c.effect_size, 2),
+                 effect_label(c.effect_size), _("yes") if c.significant else _("no")]
+                for c in selectors.unit_promotership(self.wave, unit)]
+        return Table(title=_("Promotership"), headers=[
+            _("Driver"), _("Promoters (n)"), _("Promoters' mean"), _("Detractors (n)"),
+            _("Detractors' mean"), _("Difference"), _("Effect size (Cohen's d)"),
+            _("Effect"), _("Significant (5%)")], rows=rows)
+
+    def customer_rows(self, customers):
+        for c in customers.iterator(chunk_size=500):
+            owner = c.account_owner.user.name if c.account_owner_id else ""
+            yield [c.name, c.customer_number, str(GROUP_NAMES.get(c.nps_group, "")),
+                   c.latest_nps, c.previous_nps, c.trend, c.latest_comment or "", owner]
+
+    def customer_headers(self) -> list[str]:
+        return [_("Customer"), _("Customer number"), _("Group"), _("Score"),
+                _("Score previous wave"), _("Change"), _("Comment"), _("Account owner")]
+
     def table_customers(self, unit) -> Table:
         insight = selectors.unit_insight(self.wave, unit)
         rows = []
         if not insight.suppressed:
-            for c in view_selectors.team_customers(self.wave, unit).iterator(chunk_size=500):
-                owner = c.account_owner.user.name if c.account_owner_id else ""
-                rows.append([c.name, c.customer_number, str(GROUP_NAMES.get(c.nps_group, "")),
-                             c.latest_nps, c.previous_nps, c.trend, c.latest_comment or "",
-                             owner])
-        return Table(title=_("Customers"), headers=[
-            _("Customer"), _("Customer number"), _("Group"), _("Score"),
-            _("Score previous wave"), _("Change"), _("Comment"), _("Account owner")], rows=rows)
+            rows = list(self.customer_rows(view_selectors.team_customers(self.wave, unit)))
+        return Table(title=_("Customers"), headers=self.customer_headers(), rows=rows)
+
+    def table_my_customers(self, unit) -> Table:
+        customers = view_selectors.owner_customers(self.wave, self.membership)
+        return Table(title=_("My customers"), headers=self.customer_headers(),
+                     rows=list(self.customer_rows(customers)))
 
 
 def _round(value, digits: int):

@@ -113,3 +113,40 @@ def test_manager_marks_a_quote_as_voice_of_the_customer_without_a_reload(
     assert page.evaluate("window.notReloaded === true")
     assert not errors, errors
     assert Role.MANAGER == world.members["manager"].role
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_manager_filters_their_unit_by_segment_and_sees_promotership(
+        browser, live_server, world, width):
+    from insights.tests.test_views_gaps import add_segments
+
+    add_segments(world)
+    errors: list[str] = []
+    page = open_dashboard(browser, live_server, world.members["manager"].email, width, errors)
+    page.wait_for_url(f"**/insights/units/{world.units['Noord'].pk}/**")
+    assert page.locator("[data-testid=promotership] meter").count() > 0
+    assert page.locator("[data-testid=filter-notice]").count() == 0
+    page.locator("[data-testid=segment-filter] select").select_option("MKB")
+    page.locator("[data-testid=segment-filter] button").click()
+    page.locator("[data-testid=filter-notice]").wait_for()
+    assert "MKB" in page.locator("[data-testid=filter-notice]").inner_text()
+    assert_dashboard(page, width, errors)
+    page.locator("[data-testid=filter-notice] a").click()
+    page.wait_for_url(lambda address: "segment=" not in address)
+    assert page.locator("[data-testid=filter-notice]").count() == 0
+    assert not errors, errors
+
+
+def test_employee_sees_their_own_customers_first(browser, live_server, world):
+    errors: list[str] = []
+    page = open_dashboard(browser, live_server, world.members["employee"].email, 360, errors)
+    page.wait_for_url(f"**/insights/teams/{world.units['Noord 1'].pk}/**")
+    mine = page.locator("[data-testid=my-customer]")
+    assert mine.count() > 0
+    assert "detractor" in (mine.first.get_attribute("class") or "")
+    page.locator("[data-testid=my-customers] a").first.click()
+    page.wait_for_url("**/insights/my-customers/**")
+    assert page.locator("[data-testid=my-customer]").count() > 0
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    assert not errors, errors
