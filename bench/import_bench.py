@@ -25,10 +25,11 @@ import json
 import os
 import random
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _common import fresh_postgres, run_child  # noqa: E402  (bench/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
@@ -211,24 +212,11 @@ def child(vendor: str, database_url: str, csv_path: Path) -> None:
 # --- parent ---------------------------------------------------------------------------------
 
 def _fresh_postgres() -> str:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
-    return f"{PG_SERVER}/{PG_DB}"
+    return fresh_postgres(PG_SERVER, PG_DB)
 
 
 def _run_child(vendor: str, database_url: str, csv_path: Path) -> dict:
-    process = subprocess.run(
-        [sys.executable, __file__, "--child", vendor, database_url, str(csv_path)],
-        capture_output=True, text=True, cwd=ROOT,
-    )
-    for line in process.stdout.splitlines():
-        if line.startswith("BENCHJSON "):
-            return json.loads(line[len("BENCHJSON "):])
-    sys.stderr.write(process.stdout + process.stderr)
-    raise SystemExit(f"{vendor} run failed")
+    return run_child(__file__, vendor, database_url, csv_path)
 
 
 def main() -> None:

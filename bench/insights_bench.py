@@ -33,12 +33,12 @@ import io
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from _common import fresh_postgres, run_child  # noqa: E402  (bench/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
@@ -253,24 +253,11 @@ def child(vendor: str, database_url: str, data_path: Path) -> None:
 # --- parent ---------------------------------------------------------------------------------------
 
 def _fresh_postgres() -> str:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
-    return f"{PG_SERVER}/{PG_DB}"
+    return fresh_postgres(PG_SERVER, PG_DB)
 
 
 def _run_child(vendor: str, database_url: str, data_path: Path) -> dict:
-    process = subprocess.run(
-        [sys.executable, __file__, "--child", vendor, database_url, str(data_path)],
-        capture_output=True, text=True, cwd=ROOT,
-    )
-    for line in process.stdout.splitlines():
-        if line.startswith("BENCHJSON "):
-            return json.loads(line[len("BENCHJSON "):])
-    sys.stderr.write(process.stdout + process.stderr)
-    raise SystemExit(f"{vendor} run failed")
+    return run_child(__file__, vendor, database_url, data_path)
 
 
 def duckdb_seconds(data) -> tuple[float, float]:
