@@ -22,6 +22,7 @@ from research.models import (
     Driver,
     FollowUp,
     FollowUpReason,
+    FollowUpStatus,
     Question,
     QuestionKind,
     Response,
@@ -374,63 +375,83 @@ def response_record(*, wave: Wave, answers: Answers, source: str = ResponseSourc
 
 # --- Closing the loop ---------------------------------------------------------------------
 
-def _fallback_owner(unit: Unit | None, managers_by_unit: dict[int, Membership]) -> Membership | None:
-    """The nearest manager up the tree from ``unit``."""
-    if unit is None:
-        return None
-    for ancestor_id in reversed(_ancestor_ids(unit)):
-        if ancestor_id in managers_by_unit:
-            return managers_by_unit[ancestor_id]
-    return None
-
-
-def _ancestor_ids(unit: Unit) -> list[int]:
-    steplen = Unit.steplen
-    paths = [unit.path[:i] for i in range(steplen, len(unit.path) + 1, steplen)]
-    by_path = dict(Unit.objects.filter(organisation_id=unit.organisation_id, path__in=paths)
-                   .values_list("path", "pk"))
-    return [by_path[p] for p in paths if p in by_path]
-
-
-def follow_ups_create(*, wave: Wave, response_ids: list[int]) -> int:
-    """Create a follow-up for each submitted detractor or contact request among
-    ``response_ids`` that has none yet, owned by the customer's account owner (else the
-    nearest manager of its unit). Return how many were created."""
-    from django.db.models import Q
-
-    candidates = list(
-        Response.objects.filter(wave=wave, pk__in=response_ids, customer__isnull=False,
-                                status=ResponseStatus.SUBMITTED, follow_up__isnull=True)
-        .filter(Q(nps__lte=6) | Q(contact_me=True))
-        .select_related("customer__account_owner", "unit")
-    )
-    if not candidates:
-        return 0
+def _nearest_managers(organisation: Organisation) -> dict[int, int]:
+    """Map every unit id to the membership id of its nearest manager up the tree
+    (active managers with a unit; the latest wins when a unit has several)."""
     managers = {
-        m.unit_id: m for m in Membership.objects.active()
-        .filter(organisation=wave.organisation, role=Role.MANAGER, unit__isnull=False)
-        .order_by("pk")
+        unit_id: pk for pk, unit_id in Membership.objects.active()
+        .filter(organisation=organisation, role=Role.MANAGER, unit__isnull=False)
+        .order_by("pk").values_list("pk", "unit_id")
     }
-    follow_ups = []
-    fallback: dict[int | None, Membership | None] = {}  # one ancestor query per unit
-    for response in candidates:
-        owner = response.customer.account_owner
-        if owner is None or not owner.is_active:
-            if response.unit_id not in fallback:
-                fallback[response.unit_id] = _fallback_owner(response.unit, managers)
-            owner = fallback[response.unit_id]
-        reason = (FollowUpReason.DETRACTOR if response.nps is not None and response.nps <= 6
-                  else FollowUpReason.CONTACT_ME)
-        follow_ups.append(FollowUp(organisation=wave.organisation, response=response,
-                                   owner=owner, reason=reason))
-    FollowUp.objects.bulk_create(follow_ups, ignore_conflicts=True)
-    return len(follow_ups)
+    if not managers:
+        return {}
+    units = list(Unit.objects.for_organisation(organisation).values_list("pk", "path"))
+    by_path = {path: pk for pk, path in units}
+    nearest = {}
+    for pk, path in units:
+        for end in range(len(path), 0, -Unit.steplen):
+            ancestor = by_path.get(path[:end])
+            if ancestor in managers:
+                nearest[pk] = managers[ancestor]
+                break
+    return nearest
+
+
+def follow_ups_create(*, wave: Wave, response_ids: list[int] | None = None,
+                      import_job=None, now=None) -> int:
+    """Create a follow-up for each submitted detractor (0–6) or contact request with a
+    customer and no follow-up yet — among ``response_ids``, or the responses of
+    ``import_job`` — owned by the customer's active account owner, else the nearest
+    manager up the response unit's tree. Return how many were created.
+
+    One INSERT ... SELECT for any number of responses: building model objects cost more
+    than the whole import of a large file.
+    """
+    from django.db import connection
+
+    if response_ids is None and import_job is None:
+        raise ValueError("Name the responses or the import job.")
+    if response_ids is not None and not response_ids:
+        return 0
+    quote = connection.ops.quote_name
+    nearest = _nearest_managers(wave.organisation)
+    response, follow_up = Response._meta.db_table, FollowUp._meta.db_table
+    customer, membership = Customer._meta.db_table, Membership._meta.db_table
+    if nearest:
+        values = ", ".join(f"({int(u)}, {int(m)})" for u, m in nearest.items())
+        fallback_join = f"LEFT JOIN (VALUES {values}) AS fb ON fb.column1 = r.unit_id"
+        fallback = "fb.column2"
+    else:
+        fallback_join, fallback = "", "NULL"
+    if import_job is not None:
+        which, which_params = "r.import_job_id = %s", [import_job.pk]
+    else:
+        which = f"r.id IN ({', '.join(['%s'] * len(response_ids))})"
+        which_params = list(response_ids)
+    sql = f"""
+        INSERT INTO {quote(follow_up)} (organisation_id, response_id, owner_id, reason, status,
+                                        outcome, created_at)
+        SELECT r.organisation_id, r.id,
+               CASE WHEN m.id IS NOT NULL THEN m.id ELSE {fallback} END,
+               CASE WHEN r.nps IS NOT NULL AND r.nps <= 6 THEN %s ELSE %s END,
+               %s, '', %s
+        FROM {quote(response)} r
+        JOIN {quote(customer)} c ON c.id = r.customer_id
+        LEFT JOIN {quote(membership)} m ON m.id = c.account_owner_id AND m.is_active = %s
+        {fallback_join}
+        WHERE {which} AND r.wave_id = %s AND r.status = %s
+          AND (r.nps <= 6 OR r.contact_me = %s)
+          AND NOT EXISTS (SELECT 1 FROM {quote(follow_up)} f WHERE f.response_id = r.id)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [FollowUpReason.DETRACTOR, FollowUpReason.CONTACT_ME,
+                             FollowUpStatus.OPEN, now or timezone.now(), True, *which_params,
+                             wave.pk, ResponseStatus.SUBMITTED, True])
+        return cursor.rowcount
 
 
 @transaction.atomic
 def follow_up_update(*, follow_up: FollowUp, status: str, outcome: str | None = None) -> FollowUp:
-    from research.models import FollowUpStatus
-
     if status not in FollowUpStatus.values:
         raise ValueError(f"Unknown status {status!r}.")
     follow_up.status = status

@@ -33,7 +33,7 @@ from django.db import close_old_connections, connection, connections, transactio
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Organisation, Role
+from accounts.models import Organisation
 from org.models import Contact, Customer, Level, Unit, UnitKind
 from research.importing.cells import (
     Cached,
@@ -49,9 +49,6 @@ from research.importing.mapping import Mapping, propose_mapping
 from research.importing.reading import SourceTable, check_size, read_table
 from research.importing.writing import ResponseWriter
 from research.models import (
-    FollowUp,
-    FollowUpReason,
-    FollowUpStatus,
     ImportJob,
     JobStatus,
     MappingProfile,
@@ -60,7 +57,7 @@ from research.models import (
     ResponseStatus,
     Wave,
 )
-from research.services import questionnaire_spec
+from research.services import follow_ups_create, questionnaire_spec
 
 logger = logging.getLogger(__name__)
 
@@ -710,74 +707,9 @@ class _Importer:
         self.follow_ups = follow_ups_create_for_job(job=self.job, now=self.now)
 
 
-def _nearest_managers(organisation: Organisation) -> dict[int, int]:
-    """Map every unit id to the membership id of its nearest manager up the tree.
-
-    The same rule as ``research.services.follow_ups_create``'s fallback owner: active
-    managers with a unit, the latest (highest id) winning when a unit has several.
-    """
-    managers = {
-        unit_id: pk for pk, unit_id in Membership.objects.active()
-        .filter(organisation=organisation, role=Role.MANAGER, unit__isnull=False)
-        .order_by("pk").values_list("pk", "unit_id")
-    }
-    if not managers:
-        return {}
-    units = list(Unit.objects.for_organisation(organisation).values_list("pk", "path"))
-    by_path = {path: pk for pk, path in units}
-    steplen = Unit.steplen
-    nearest = {}
-    for pk, path in units:
-        for end in range(len(path), 0, -steplen):
-            ancestor = by_path.get(path[:end])
-            if ancestor in managers:
-                nearest[pk] = managers[ancestor]
-                break
-    return nearest
-
-
 def follow_ups_create_for_job(*, job: ImportJob, now=None) -> int:
-    """Create follow-ups for the job's submitted detractors and contact requests that have
-    a customer and no follow-up yet, in one INSERT ... SELECT; return how many.
-
-    This is ``research.services.follow_ups_create`` as one statement: the owner is the
-    customer's account owner when that membership is active, else the nearest manager
-    up the response unit's tree. Creating them one model at a time cost more than the
-    whole import of a large file.
-    """
-    from django.db import connection
-
-    quote = connection.ops.quote_name
-    nearest = _nearest_managers(job.organisation)
-    response, follow_up = Response._meta.db_table, FollowUp._meta.db_table
-    customer, membership = Customer._meta.db_table, Membership._meta.db_table
-    if nearest:
-        values = ", ".join(f"({int(u)}, {int(m)})" for u, m in nearest.items())
-        fallback_join = f"LEFT JOIN (VALUES {values}) AS fb ON fb.column1 = r.unit_id"
-        fallback = "fb.column2"
-    else:
-        fallback_join, fallback = "", "NULL"
-    created_at = now if now is not None else timezone.now()
-    sql = f"""
-        INSERT INTO {quote(follow_up)} (organisation_id, response_id, owner_id, reason, status,
-                                        outcome, created_at)
-        SELECT r.organisation_id, r.id,
-               CASE WHEN m.id IS NOT NULL THEN m.id ELSE {fallback} END,
-               CASE WHEN r.nps IS NOT NULL AND r.nps <= 6 THEN %s ELSE %s END,
-               %s, '', %s
-        FROM {quote(response)} r
-        JOIN {quote(customer)} c ON c.id = r.customer_id
-        LEFT JOIN {quote(membership)} m ON m.id = c.account_owner_id AND m.is_active = %s
-        {fallback_join}
-        WHERE r.import_job_id = %s AND r.wave_id = %s AND r.status = %s
-          AND (r.nps <= 6 OR r.contact_me = %s)
-          AND NOT EXISTS (SELECT 1 FROM {quote(follow_up)} f WHERE f.response_id = r.id)
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [FollowUpReason.DETRACTOR, FollowUpReason.CONTACT_ME,
-                             FollowUpStatus.OPEN, created_at, True, job.pk, job.wave_id,
-                             ResponseStatus.SUBMITTED, True])
-        return cursor.rowcount
+    """Create the follow-ups of the job's new responses (``follow_ups_create``'s rule)."""
+    return follow_ups_create(wave=job.wave, import_job=job, now=now)
 
 
 def import_run(job: ImportJob, *, progress: Callable[[int, int | None], None] | None = None
