@@ -40,6 +40,9 @@ class Capability:
     VIEW_TEAM_INSIGHTS = "view_team_insights"
     MARK_VOICE = "mark_voice"
     EDIT_TAXONOMY = "edit_taxonomy"
+    VIEW_ARENAS = "view_arenas"
+    PLAN_ARENAS = "plan_arenas"
+    VIEW_ARENA_REPORTS = "view_arena_reports"
 
 
 MATRIX: dict[str, tuple[str, set[str]]] = {
@@ -72,6 +75,12 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
                                     STAFF),
     Capability.MARK_VOICE: (_("Mark quotes as voice of the customer"), {A, C, B, M}),
     Capability.EDIT_TAXONOMY: (_("Edit the theme taxonomy"), {A, C}),
+    # Taking part in an arena depends on being listed in it, not on the role.
+    Capability.VIEW_ARENAS: (_("See customer arenas"), EVERYONE),
+    Capability.PLAN_ARENAS: (_("Plan customer arenas, invite customers and employees, finish "
+                               "and thank (an arena's own moderator too)"), {A, C, M}),
+    Capability.VIEW_ARENA_REPORTS: (_("Read arena reports (an arena's own moderator too)"),
+                                    {A, C, B, M}),
 }
 
 

@@ -89,6 +89,10 @@ class MagicLinkView(View):
             # would have been valid, not only for the staff session length.
             request.session.set_expiry(link.expires_at)
             return redirect(reverse("survey:start"))
+        if link.purpose == MagicLinkPurpose.ARENA:
+            # Valid until the day after the arena: RSVP now, join from the same phone then.
+            request.session.set_expiry(link.expires_at)
+            return redirect(reverse("arena_customer:home"))
         return redirect(reverse("accounts:customer_home"))
 
 
@@ -112,4 +116,9 @@ class CustomerHomeView(TemplateView):
             return render(request, "accounts/magic_link_invalid.html", status=403)
         if access["purpose"] == MagicLinkPurpose.SURVEY:
             return redirect(reverse("survey:start"))
-        return self.render_to_response({"contact": contact, "purpose": access["purpose"]})
+        if access["purpose"] == MagicLinkPurpose.ARENA:
+            return redirect(reverse("arena_customer:home"))
+        from arena.selectors import points_for_contact
+
+        return self.render_to_response({"contact": contact, "purpose": access["purpose"],
+                                        "followed_points": points_for_contact(contact)})

@@ -34,7 +34,7 @@ from live.state import ActionRefused
 logger = logging.getLogger(__name__)
 
 __all__ = ["ActionRefused", "event_append", "presence_join", "presence_leave", "presence_touch",
-           "room_create", "room_participant_add"]
+           "room_create", "room_organiser_event", "room_participant_add", "room_participant_remove"]
 
 MAX_CLIENT_KEY = 64
 
@@ -88,6 +88,50 @@ def room_participant_add(*, room: Room, role: str, membership: Membership | None
     participant, _created = RoomParticipant.objects.update_or_create(
         room=room, membership=membership, contact=contact, defaults={"role": role})
     return participant
+
+
+@transaction.atomic
+def room_participant_remove(*, room: Room, membership: Membership | None = None,
+                            contact=None) -> None:
+    """Take someone off the room's list; an open socket of theirs closes on its next check."""
+    if (membership is None) == (contact is None):
+        raise ValueError("Give either a member or a customer contact.")
+    RoomParticipant.objects.filter(room=room, membership=membership, contact=contact).delete()
+
+
+# Organiser events: the planner of a session acts on the room from outside it (changing
+# the moderator before the start, closing it when the session is finished). They are
+# logged like every other event, with the role "organiser".
+ORGANISER_EVENTS = frozenset({"facilitator_handover", "room_close"})
+
+
+def room_organiser_event(*, room: Room, by: Membership, type: str, payload: dict,
+                         client_key: str) -> RoomEvent | None:
+    """Append an organiser's ``type`` event to ``room``; return None when it changes nothing."""
+    if type not in ORGANISER_EVENTS:
+        raise ValueError(f"{type!r} is not an organiser event.")
+    _check_member(room.organisation_id, by, "organiser")
+    with transaction.atomic():
+        locked = Room.objects.select_for_update().get(pk=room.pk)
+        existing = RoomEvent.objects.filter(room=locked, client_key=client_key).first()
+        if existing is not None:
+            return existing
+        if locked.state["closed"]:
+            return None
+        if type == "facilitator_handover":
+            _check_member(room.organisation_id,
+                          Membership.objects.select_related("user").filter(pk=payload["to"]).first(),
+                          "new facilitator")
+            if locked.facilitator_id == payload["to"]:
+                return None
+            payload = {"to": payload["to"]}
+        else:
+            payload = {}
+        record = _append(locked, membership=by, contact=None, role="organiser", type=type,
+                         payload=payload, client_key=client_key)
+    for field in ("state", "last_seq", "phase", "status", "facilitator_id"):
+        setattr(room, field, getattr(locked, field))
+    return record
 
 
 def _actor_parts(actor) -> tuple[Membership | None, object | None]:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "research",
     "insights",
     "live",
+    "arena",
 ]
 
 MIDDLEWARE = [

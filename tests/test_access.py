@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.api_tokens import api_token_create
 from accounts.models import MagicLinkPurpose, Role
 from accounts.permissions import MATRIX, Capability
+from arena import services as arena_services
 from improvements import services as improvements
 from improvements.models import ActionStatus
 from org.models import Contact, Customer, Level, UnitKind
@@ -108,6 +110,20 @@ OBJECT_OF = {
     "research:wave_public_link": "wave",
     "research:wave_status": "wave",
     "research:wave_update": "wave",
+    "arena:detail": "arena",
+    "arena:update": "arena",
+    "arena:script": "arena",
+    "arena:employee_add": "arena",
+    "arena:employee_remove": "arena",
+    "arena:customer_add": "arena",
+    "arena:customer_remove": "arena",
+    "arena:invite": "arena",
+    "arena:finish": "arena",
+    "arena:thank": "arena",
+    "arena:report": "arena",
+    "arena:console": "arena",
+    "arena:screen": "arena",
+    "arena:phone": "arena",
 }
 
 
@@ -132,6 +148,7 @@ class World:
     competitor: object
     api_token: object
     response: object
+    arena: object
 
 
 def build_world(organisation, make_member) -> World:
@@ -158,6 +175,9 @@ def build_world(organisation, make_member) -> World:
                                           original_name="export.csv", stored_path="")
     response = research.response_record(wave=wave, answers=research.Answers(nps=3),
                                         source=ResponseSource.SURVEY, contact=contact)
+    arena = arena_services.arena_plan(organisation=organisation, actor=admin, title="Klantarena",
+                                      starts_at=timezone.now(), moderator=admin)
+    arena_services.arena_customer_add(arena=arena, contact=contact)
     return World(
         organisation, admin, employee, unit, employee, customer, contact, point, action, evidence,
         route, wave, import_job, FollowUp.objects.get(response=response),
@@ -165,7 +185,7 @@ def build_world(organisation, make_member) -> World:
         CoreValue.objects.create(organisation=organisation, name="Betrokken"),
         Competitor.objects.create(organisation=organisation, name="Rivaal Direct"),
         api_token_create(organisation=organisation, user=admin.user, name="Koppeling")[0],
-        response,
+        response, arena,
     )
 
 
@@ -203,6 +223,9 @@ def test_another_organisations_object_is_not_found(client, worlds, name, route):
     assert alpha.unit.__class__.objects.filter(pk=alpha.unit.pk).exists()
     alpha.wave.refresh_from_db()
     assert alpha.wave.status == WaveStatus.OPEN and alpha.wave.questions.exists()
+    alpha.arena.refresh_from_db()
+    assert alpha.arena.status == "planned" and alpha.arena.invitations.exists()
+    assert alpha.arena.room.last_seq == 1
     for obj in (alpha.follow_up, alpha.driver, alpha.core_value, alpha.competitor,
                 alpha.api_token, alpha.import_job):
         assert obj.__class__.objects.filter(pk=obj.pk).exists()
@@ -292,6 +315,10 @@ PROBES = {
     Capability.VIEW_TEAM_INSIGHTS: _own_team_page,
     Capability.MARK_VOICE: _voice_toggle,
     Capability.EDIT_TAXONOMY: page("insights:taxonomy"),
+    Capability.VIEW_ARENAS: page("arena:list"),
+    Capability.PLAN_ARENAS: page("arena:create"),
+    Capability.VIEW_ARENA_REPORTS: lambda w, m: (
+        "get", reverse("arena:report", args=[w.org.slug, w.arena.pk]), None),
 }
 
 
