@@ -31,7 +31,7 @@ class Arena(models.Model):
     topic = models.TextField(_("topic"), blank=True)
     starts_at = models.DateTimeField(_("date and time"))
     place = models.CharField(_("place"), max_length=200, blank=True)
-    moderator = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="moderated_arenas",
+    moderator = models.ForeignKey(Membership, on_delete=models.RESTRICT, related_name="moderated_arenas",
                                   verbose_name=_("moderator"))
     units = models.ManyToManyField("org.Unit", blank=True, related_name="arenas",
                                    verbose_name=_("units concerned"))
@@ -39,7 +39,7 @@ class Arena(models.Model):
                              related_name="arenas", verbose_name=_("research wave"))
     # {"round_1": ["question", ...], "round_2": [...], "round_3": [...]}
     script = models.JSONField(_("question script"), default=dict, blank=True)
-    room = models.OneToOneField("live.Room", on_delete=models.PROTECT, related_name="arena")
+    room = models.OneToOneField("live.Room", on_delete=models.CASCADE, related_name="arena")
     status = models.CharField(_("status"), max_length=10, choices=ArenaStatus.choices,
                               default=ArenaStatus.PLANNED)
     created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True,

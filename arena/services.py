@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -282,11 +283,17 @@ def arena_finish(*, arena: Arena, actor: Membership) -> list[ArenaOutcome]:
         votes = tallies.get(group["id"], 0)
         priority = Priority.HIGH if rank == 0 and votes else Priority.MEDIUM
         owner = members.get(group["owner"])
+        themes = Counter(state["statements"][sid]["theme"].strip().lower()
+                         for sid in group["statements"]
+                         if sid in state["statements"] and state["statements"][sid]["theme"].strip())
+        theme = (improvements.theme_get_or_create(organisation=arena.organisation,
+                                                  name=themes.most_common(1)[0][0].capitalize())
+                 if themes else None)
         point = improvements.point_create(
             organisation=arena.organisation, actor=actor, title=group["title"],
             description=_("From the customer arena “%(title)s”: %(votes)d votes.")
             % {"title": arena.title, "votes": votes},
-            unit=unit, priority=priority,
+            unit=unit, priority=priority, theme=theme,
             status=PointStatus.PLANNED if owner else PointStatus.PROPOSED,
             raised_by_label=label_base)
         for sid in group["statements"]:

@@ -24,7 +24,7 @@ from arena import report, room_labels, selectors, services
 from arena.forms import ArenaForm, CustomerSearchForm, EmployeeForm, RsvpForm, ScriptForm
 from arena.models import ArenaInvitation, ArenaStatus, Rsvp
 from live import selectors as live_selectors
-from live.formats import RoomRole
+from live.formats import RoomRole, format_get
 from org.selectors import access_contact_by_id, access_person_by_id
 
 
@@ -288,6 +288,7 @@ class ReportView(ArenaView):
 def room_config(*, arena, view: str, viewer_role: str, request, urls: dict | None = None) -> dict:
     """Return what the room's page script needs besides the socket: names, choices, labels."""
     names = selectors.actor_names(arena)
+    fmt = format_get(arena.room.format)
     customers = [{"id": i.contact_id, "name": i.contact.name, "customer": i.contact.customer.name}
                  for i in selectors.invitations(arena) if i.rsvp != Rsvp.NO]
     staff = selectors.staff_participants(arena)
@@ -305,6 +306,9 @@ def room_config(*, arena, view: str, viewer_role: str, request, urls: dict | Non
         "customers": customers,
         "members": members,
         "labels": room_labels.labels(),
+        # What each room role may do in each phase, so that the page offers only that.
+        "rules": {phase.key: {role: sorted(fmt.allowed(phase.key, role)) for role in RoomRole.ALL}
+                  for phase in fmt.phases},
         "urls": urls or {},
     }
 

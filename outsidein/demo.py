@@ -23,6 +23,7 @@ from faker import Faker
 
 from accounts.models import Membership, Organisation, Role, User
 from accounts.services import membership_create, organisation_create
+from arena.models import Arena
 from improvements import services as improvements
 from improvements.models import Action, ActionStatus, ImprovementPoint, PointStatus, Priority
 from org.models import Contact, Customer, CustomerKind, Level, Unit, UnitKind
@@ -91,6 +92,7 @@ class DemoSummary:
     waves: int = 0
     responses: int = 0
     follow_ups: int = 0
+    arena_points: int = 0
 
 
 # --- the insurer's structure ---------------------------------------------------------
@@ -477,6 +479,7 @@ def demo_delete(*, slug: str = "demo") -> None:
     )
     # Action.owner protects memberships; the actions go first so the cascade can run.
     Action.objects.filter(point__organisation__in=organisations).delete()
+    Arena.objects.filter(organisation__in=organisations).delete()
     organisations.delete()
     demo_domains = Q()
     for domain in (STAFF_DOMAIN, SECOND_STAFF_DOMAIN, LOGIN_DOMAIN):
@@ -608,6 +611,8 @@ def demo_build(*, slug: str = "demo", seed: int = 2026) -> DemoSummary:
                       today=today)
     waves, follow_ups = _build_waves(organisation=organisation, consultant=logins["consultant"],
                                      units=units, employees=employees, seed=seed)
+    arena_points = _build_arenas(organisation=organisation, units=units, logins=logins,
+                                 employees=employees, today=today)
 
     return DemoSummary(
         units=Unit.objects.filter(organisation=organisation).count(),
@@ -619,6 +624,7 @@ def demo_build(*, slug: str = "demo", seed: int = 2026) -> DemoSummary:
         waves=len(waves),
         responses=Response.objects.filter(organisation=organisation).count(),
         follow_ups=follow_ups,
+        arena_points=arena_points,
     )
 
 
@@ -1263,3 +1269,112 @@ def _follow_ups(*, wave: Wave, employees: dict[str, list[Membership]],
                 status=FollowUpStatus.DONE, outcome=FOLLOW_UP_OUTCOMES[outcome],
                 closed_at=F("created_at") + timedelta(days=2 + 3 * outcome, hours=outcome))
     return created
+
+
+# --- customer arenas --------------------------------------------------------------------
+
+ARENA_STATEMENTS = [
+    # (round, text, kind, sentiment, theme)
+    ("round_1", "Na de aanrijding stond ik een half uur in de wacht bij de schadelijn.",
+     "complaint", "negative", "bereikbaarheid"),
+    ("round_1", "De expert kwam binnen twee dagen langs, dat was echt snel.",
+     "experience", "positive", "snelheid"),
+    ("round_1", "Ik moest mijn verhaal drie keer opnieuw vertellen aan steeds iemand anders.",
+     "complaint", "negative", "communicatie"),
+    ("round_1", "Ik verwacht dat jullie mij bellen als er iets verandert, niet andersom.",
+     "expectation", "negative", "communicatie"),
+    ("round_1", "Bij mijn vorige verzekeraar kon ik de schade gewoon in een app volgen.",
+     "wish", "negative", "digitaal"),
+    ("round_1", "De medewerker aan de telefoon was vriendelijk en nam de tijd.",
+     "experience", "positive", "vriendelijkheid"),
+    ("round_2", "Een vast aanspreekpunt vanaf de melding tot de uitbetaling.",
+     "answer", "positive", "communicatie"),
+    ("round_2", "Een sms als de expert op weg is, zoals bij pakketbezorgers.",
+     "wish", "positive", "digitaal"),
+    ("round_2", "Het keuzemenu is te lang; na twee keuzes wil ik een mens spreken.",
+     "answer", "negative", "bereikbaarheid"),
+]
+ARENA_GROUPS = [
+    ("Eén vast aanspreekpunt per schade", [2, 3, 6]),
+    ("Schadelijn sneller bereikbaar", [0, 8]),
+    ("Schade digitaal kunnen volgen", [4, 7]),
+]
+
+
+def _build_arenas(*, organisation: Organisation, units: dict[str, Unit], logins: dict,
+                  employees: dict[str, list[Membership]], today: date) -> int:
+    """Plan one arena with the moderator login and play a finished one; return its points."""
+    from arena import selectors as arena_selectors
+    from arena import services as arena_services
+    from arena.models import ArenaOutcome, Rsvp
+    from live import services as live
+
+    moderator, consultant = logins["gespreksleider"], logins["consultant"]
+    zone = timezone.get_current_timezone()
+
+    # The finished arena: Schade Expertise Zuid, whose NPS fell between the waves.
+    done = arena_services.arena_plan(
+        organisation=organisation, actor=consultant, moderator=moderator,
+        title="Klantarena Schadeafhandeling Zuid",
+        starts_at=datetime.combine(today - timedelta(days=16), time(19, 0), tzinfo=zone),
+        place="Eindhoven, regiokantoor Zuid", units=[units["SCH-EX-Z"]],
+        topic="Hoe ervaren klanten de afhandeling van hun schade, van melding tot uitbetaling?")
+    staff = employees["SCH-EX-Z"][:4] + employees["SCH-MR"][:2]
+    for member in staff:
+        arena_services.arena_employee_add(arena=done, membership=member)
+    contacts = []
+    for suggestion in arena_selectors.customer_suggestions(arena=done, per_group=3):
+        invitation = arena_services.arena_customer_add(arena=done, contact=Contact.objects.get(
+            pk=suggestion.contact_id), promotership=suggestion.group)
+        arena_services.arena_rsvp(invitation=invitation, answer=Rsvp.YES)
+        contacts.append(invitation.contact)
+    keys = iter(range(1, 10_000))
+
+    def do(actor, action, **payload):
+        done.room.refresh_from_db()
+        return live.event_append(room=done.room, actor=actor, type=action, payload=payload,
+                                 client_key=f"demo-{next(keys)}").seq
+
+    do(staff[0], "question_prepare", text="Wat had u op dat moment het meest geholpen?")
+    do(staff[1], "question_prepare", text="Hoe wilt u het liefst op de hoogte worden gehouden?")
+    do(moderator, "phase_next")
+    said = []
+    for i, (phase, text, kind, sentiment, theme) in enumerate(ARENA_STATEMENTS):
+        if phase == "round_2" and done.room.phase != "round_2":
+            do(moderator, "phase_next")
+            question = min(done.room.state["questions"])
+            do(staff[2], "question_upvote", question=question)
+            do(moderator, "question_pick", question=question)
+        said.append(str(do(moderator, "statement_add", text=text, kind=kind, sentiment=sentiment,
+                           theme=theme, customer=contacts[i % len(contacts)].pk if contacts else None)))
+    do(staff[3], "question_ask", text="Wat doet de concurrent beter bij het melden van schade?")
+    groups = [str(do(moderator, "group_create", title=title, statements=[said[i] for i in picks]))
+              for title, picks in ARENA_GROUPS]
+    for n, voter in enumerate(staff + contacts):
+        do(voter, "vote_cast", group=groups[0 if n % 3 else 1])
+        do(voter, "vote_cast", group=groups[n % 3])
+    for group, owner in zip(groups, (logins["manager"], staff[0], staff[1]), strict=True):
+        do(moderator, "owner_assign", group=group, owner=owner.pk)
+    do(moderator, "phase_next")
+    do(staff[0], "evaluation_add", text="Confronterend om te horen hoe vaak klanten moeten bellen.")
+    do(staff[0], "commitment_add", text="Ik bel mijn klanten terug binnen één werkdag.")
+    do(staff[1], "commitment_add", text="Ik geef mijn directe nummer mee aan elke klant.")
+    do(moderator, "action_confirm", title="Pilot vast aanspreekpunt bij autoschade",
+       owner=logins["manager"].pk, due=(today + timedelta(days=60)).isoformat(), group=groups[0])
+    arena_services.arena_finish(arena=done, actor=consultant)
+
+    # The planned arena: the moderator login runs it, the employee login sits in the outer ring.
+    planned = arena_services.arena_plan(
+        organisation=organisation, actor=consultant, moderator=moderator,
+        title="Klantarena Klantcontactcentrum",
+        starts_at=datetime.combine(today + timedelta(days=14), time(19, 30), tzinfo=zone),
+        place="Utrecht, hoofdkantoor", units=[units["PAR-KCC"]],
+        topic="Bereikbaarheid en afhandeling van vragen aan de telefoon en in de chat.")
+    for member in employees["PAR-KCC"][:6]:
+        arena_services.arena_employee_add(arena=planned, membership=member)
+    for n, suggestion in enumerate(arena_selectors.customer_suggestions(arena=planned, per_group=4)):
+        invitation = arena_services.arena_customer_add(arena=planned, contact=Contact.objects.get(
+            pk=suggestion.contact_id), promotership=suggestion.group)
+        if n % 3 == 0:
+            arena_services.arena_rsvp(invitation=invitation, answer=Rsvp.YES)
+    return ArenaOutcome.objects.filter(arena=done, kind=ArenaOutcome.Kind.POINT).count()

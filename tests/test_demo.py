@@ -169,14 +169,15 @@ def test_demo_has_points_in_every_status_and_actions_in_every_state(demo):
     points = ImprovementPoint.objects.filter(organisation__slug="demo")
     actions = Action.objects.filter(point__organisation__slug="demo")
 
-    assert points.count() == demo.points == 12
+    assert demo.arena_points == 3  # the finished arena's groups
+    assert points.count() == demo.points == 12 + demo.arena_points
     assert set(points.values_list("status", flat=True)) == set(PointStatus.values)
     assert set(actions.values_list("status", flat=True)) == set(ActionStatus.values)
     assert actions.count() == demo.actions
     assert actions.overdue().exists()
     assert points.filter(theme__isnull=True).count() == 0
     assert Evidence.objects.filter(point__in=points).exclude(quote="").values(
-        "point").distinct().count() == 12
+        "point").distinct().count() == 12 + demo.arena_points
     for email in ("medewerker@demo.outsidein.example", "manager@demo.outsidein.example"):
         assert actions.filter(owner__user__email=email).count() >= 2, email
     assert actions.overdue().filter(owner__user__email="medewerker@demo.outsidein.example")
@@ -409,3 +410,19 @@ def test_demo_second_wave_has_invitations_and_follow_ups_for_its_account_owners(
     invitations = Invitation.objects.filter(wave=autumn)
     assert invitations.filter(response__isnull=False).count() == autumn.responses.count()
     assert invitations.count() > autumn.responses.count()
+
+
+def test_demo_has_a_finished_and_a_planned_arena(demo):
+    from arena.models import Arena, ArenaStatus
+    from live.selectors import room_role
+
+    finished = Arena.objects.get(organisation__slug="demo", status=ArenaStatus.FINISHED)
+    assert finished.room.state["closed"] and len(finished.room.state["statements"]) == 9
+    assert finished.outcomes.filter(kind="point").count() == demo.arena_points
+    planned = Arena.objects.get(organisation__slug="demo", status=ArenaStatus.PLANNED)
+    assert planned.room.phase == "welcome" and 8 <= planned.invitations.count() <= 15
+    assert {i.promotership for i in planned.invitations.all()} == {"promoter", "passive", "detractor"}
+    moderator = planned.room.facilitator
+    assert moderator.user.email == "gespreksleider@demo.outsidein.example"
+    employee = moderator.organisation.memberships.get(user__email="medewerker@demo.outsidein.example")
+    assert room_role(room=planned.room, membership=employee) == "employee"

@@ -113,6 +113,7 @@ def test_finishing_turns_groups_into_points_with_evidence_and_actions(world):
     assert phone.title == "Telefonische bereikbaarheid" and phone.organisation == world.org
     assert phone.priority == Priority.HIGH and friendly.priority == Priority.MEDIUM  # 2 votes vs 1
     assert phone.status == PointStatus.PLANNED and phone.unit == world.survey.noord
+    assert phone.theme.name == "Bereikbaarheid" and friendly.theme is None
     quotes = sorted(Evidence.objects.filter(point=phone).values_list("quote", flat=True))
     assert quotes == ["'s Avonds na zessen — Piet de Vries",
                       "Ik kom er telefonisch nooit doorheen — Anja Jansen"]
@@ -198,3 +199,11 @@ def test_removing_a_customer_revokes_their_link_and_room_place(world):
     link.refresh_from_db()
     assert link.revoked_at is not None and link.revoked_at <= timezone.now()
     assert room_role(room=world.arena.room, contact=world.survey.contacts[0]) is None
+
+
+def test_deleting_the_organisation_deletes_its_arenas(world):
+    run_rounds(world)
+    services.arena_finish(arena=world.arena, actor=world.planner)
+    Action.objects.filter(point__organisation=world.org).delete()  # owners are protected
+    world.org.delete()
+    assert not ArenaInvitation.objects.exists() and not ArenaOutcome.objects.exists()

@@ -26,7 +26,7 @@ def test_a_manager_plans_an_arena_with_the_methods_questions(client, world):
     assert response.status_code == 302 and response.url == reverse(
         "arena:detail", args=[world.org.slug, arena.pk])
     page = client.get(response.url).content.decode()
-    assert "Hoe ervaart u onze dienstverlening?" in page  # the script, pre-filled in Dutch
+    assert "Hoe ervaar je onze dienstverlening?" in page  # the script, pre-filled in Dutch
     assert "Zara Zuid" not in page  # suggestions need an e-mail address
 
 
