@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from live.formats import ARENA
 
+
 def _phases() -> dict[str, str]:
     """Return each phase's label and prompt (from the format) and a short name for the stepper."""
     short = {"welcome": _("Welcome"), "round_1": _("Round 1"), "round_2": _("Round 2"),

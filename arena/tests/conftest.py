@@ -11,7 +11,6 @@ from django.utils import timezone
 from accounts.models import Role
 from arena import services
 from live import services as live
-from live.formats import RoomRole
 from research.models import ResponseSource
 from research.services import Answers, response_record
 from research.tests.survey_world import build_survey_world
