@@ -208,7 +208,7 @@ class Seat:
 
     @property
     def label_y(self) -> float:
-        return round(self.y + (38 if self.ring == "inner" else 30), 1)
+        return round(self.y + (32 if self.ring == "inner" else 30), 1)
 
     @property
     def corner(self) -> tuple[float, float]:

@@ -129,7 +129,8 @@ class ArenaDetailView(ArenaView):
             "can_report": self.can(Capability.VIEW_ARENA_REPORTS) or arena.moderator_id == self.membership.pk,
             "room_role": live_selectors.room_role(room=arena.room, membership=self.membership),
             "min_customers": services.MIN_CUSTOMERS, "max_customers": services.MAX_CUSTOMERS,
-            "outcomes": list(arena.outcomes.select_related("point", "action__owner__user")),
+            "outcomes": list(arena.outcomes.select_related("point", "action__owner__user")
+                            .order_by("point__number", "-kind", "pk")),
         }
         if can_plan and arena.status != ArenaStatus.FINISHED:
             search = CustomerSearchForm(request.GET)
