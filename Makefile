@@ -38,9 +38,10 @@ browser-deps:
 		|| { echo "could not install chromium/gettext (need root)"; exit 1; }; \
 	fi
 
+# The two databases run side by side (one per core); each run's output is printed whole
+# when it ends.
 test: install-test browser-deps
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgres
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite:
 	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider

@@ -12,7 +12,13 @@ from accounts.models import MagicLinkPurpose, Role
 from live import services
 from live.formats import RoomRole
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/3"
+
+
+def redis_test_url() -> str:
+    """Return a Redis database of this run's own: the SQLite and PostgreSQL runs go side by side."""
+    engine = django_settings.DATABASES["default"]["ENGINE"]
+    return f"redis://127.0.0.1:6379/{4 if 'postgresql' in engine else 3}"
+
 _keys = itertools.count(1)
 
 
@@ -89,7 +95,7 @@ def channel_layer(request, settings):
     if request.param == "redis":
         settings.CHANNEL_LAYERS = {"default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_TEST_URL], "capacity": 1000, "expiry": 60}}}
+            "CONFIG": {"hosts": [redis_test_url()], "capacity": 1000, "expiry": 60}}}
         async_to_sync(get_channel_layer().flush)()
     else:
         settings.CHANNEL_LAYERS = {"default": {
