@@ -197,16 +197,21 @@ def _mail(template: str, context: dict, to: str) -> None:
 
 @transaction.atomic
 def arena_invitations_send(*, arena: Arena, actor: Membership, base_url: str,
-                           again: bool = False) -> InviteResult:
+                           again: bool = False, only: ArenaInvitation | None = None) -> InviteResult:
     """E-mail each listed customer not yet invited a personal link to answer and join.
 
     The link works until the day after the arena; ``again`` re-sends to those who
-    have not answered (their earlier link stops working).
+    have not answered, ``only`` to one customer whatever their answer (a new phone on
+    the day). An earlier link stops working.
     """
     _check_open(arena)
-    wanted = [Rsvp.NOT_SENT, Rsvp.PENDING] if again else [Rsvp.NOT_SENT]
-    invitations = (ArenaInvitation.objects.select_for_update()
-                   .filter(arena=arena, rsvp__in=wanted).select_related("contact__customer", "link"))
+    invitations = (ArenaInvitation.objects.select_for_update().filter(arena=arena)
+                   .select_related("contact__customer", "link"))
+    if only is not None:
+        invitations = invitations.filter(pk=only.pk)
+    else:
+        invitations = invitations.filter(rsvp__in=[Rsvp.NOT_SENT, Rsvp.PENDING] if again
+                                         else [Rsvp.NOT_SENT])
     max_age = max(arena.starts_at + datetime.timedelta(days=1) - timezone.now(),
                   datetime.timedelta(days=1))
     sent, skipped = [], []
@@ -220,7 +225,8 @@ def arena_invitations_send(*, arena: Arena, actor: Membership, base_url: str,
         issued = magic_link_issue(contact=contact, purpose=MagicLinkPurpose.ARENA,
                                   created_by=actor.user, max_age=max_age)
         invitation.link = issued.link
-        invitation.rsvp = Rsvp.PENDING
+        if invitation.rsvp == Rsvp.NOT_SENT:
+            invitation.rsvp = Rsvp.PENDING
         invitation.invited_at = timezone.now()
         invitation.save(update_fields=["link", "rsvp", "invited_at"])
         _mail("invitation", {"arena": arena, "contact": contact, "url": _link_url(base_url, issued.token),

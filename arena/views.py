@@ -228,9 +228,11 @@ class InvitationsSendView(ArenaView):
         arena = self.get_arena()
         self.require_plan(arena)
         try:
+            only = (selectors.access_invitation_by_id(arena, request.POST["invitation"])
+                    if request.POST.get("invitation", "").isdigit() else None)
             result = services.arena_invitations_send(
                 arena=arena, actor=self.membership, base_url=request.build_absolute_uri("/"),
-                again=request.POST.get("again") == "1")
+                again=request.POST.get("again") == "1", only=only)
         except ValueError as exc:
             messages.error(request, str(exc))
             return self.back(arena)

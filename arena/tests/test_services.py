@@ -207,3 +207,17 @@ def test_deleting_the_organisation_deletes_its_arenas(world):
     Action.objects.filter(point__organisation=world.org).delete()  # owners are protected
     world.org.delete()
     assert not ArenaInvitation.objects.exists() and not ArenaOutcome.objects.exists()
+
+
+def test_one_customer_gets_a_new_link_and_keeps_their_answer(world):
+    invitation = services.arena_customer_add(arena=world.arena, contact=world.survey.contacts[0])
+    services.arena_invitations_send(arena=world.arena, actor=world.planner, base_url="https://x")
+    invitation.refresh_from_db()
+    services.arena_rsvp(invitation=invitation, answer=Rsvp.YES)
+    first = invitation.link
+    result = services.arena_invitations_send(arena=world.arena, actor=world.planner,
+                                             base_url="https://x", only=invitation)
+    invitation.refresh_from_db()
+    first.refresh_from_db()
+    assert result.sent == ["Anja Jansen"] and invitation.rsvp == Rsvp.YES
+    assert first.revoked_at is not None and invitation.link_id != first.pk
