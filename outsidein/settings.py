@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "insights",
     "live",
     "arena",
+    "cascade",
 ]
 
 MIDDLEWARE = [

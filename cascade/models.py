@@ -1,0 +1,92 @@
+"""The 1-2-3-spel: after a wave, sessions at the strategic, tactical and operational level.
+
+A wave's ``Cascade`` holds one ``CascadeSession`` per unit, linked to the session one
+level up (``parent``). The method's order is a rule of the services: a session starts
+only when its parent is done (the strategic one: with the improvement route set),
+unless an administrator overrides it with a recorded reason.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership, Organisation
+from org.models import Level
+
+
+class CascadeQuerySet(models.QuerySet):
+    def for_organisation(self, organisation: Organisation):
+        return self.filter(organisation=organisation)
+
+
+class Cascade(models.Model):
+    """The sessions that anchor one research wave at every level."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="cascades")
+    wave = models.ForeignKey("research.Wave", on_delete=models.CASCADE, related_name="cascades",
+                             verbose_name=_("research wave"))
+    created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = CascadeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("1-2-3 cascade")
+        verbose_name_plural = _("1-2-3 cascades")
+        constraints = [
+            models.UniqueConstraint(fields=["wave"], name="cascade_one_per_wave"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.wave)
+
+
+class SessionState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    RUNNING = "running", _("In progress")
+    DONE = "done", _("Done")
+
+
+class CascadeSession(models.Model):
+    """One session of the cascade: a unit, its level, a date, a facilitator, participants."""
+
+    cascade = models.ForeignKey(Cascade, on_delete=models.CASCADE, related_name="sessions")
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="cascade_sessions",
+                             verbose_name=_("unit"))
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="children", verbose_name=_("session one level up"))
+    scheduled_at = models.DateTimeField(_("date and time"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    facilitator = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="facilitated_cascade_sessions",
+                                    verbose_name=_("facilitator"))
+    participants = models.ManyToManyField(Membership, blank=True, related_name="cascade_sessions",
+                                          verbose_name=_("participants"))
+    state = models.CharField(_("state"), max_length=10, choices=SessionState.choices,
+                             default=SessionState.PLANNED)
+    room = models.OneToOneField("live.Room", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="cascade_session")
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Starting before the session one level up is done, recorded when an admin allows it.
+    override_reason = models.TextField(_("reason to start out of order"), blank=True)
+    override_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    override_at = models.DateTimeField(null=True, blank=True)
+    # Outcomes. Strategic: the improvement route and the long-term vision (on the route).
+    route = models.ForeignKey("improvements.Route", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="cascade_sessions", verbose_name=_("improvement route"))
+    notes = models.TextField(_("outcome and coaching notes"), blank=True)
+
+    class Meta:
+        ordering = ["cascade", "unit__path"]
+        verbose_name = _("1-2-3 session")
+        verbose_name_plural = _("1-2-3 sessions")
+        constraints = [
+            models.UniqueConstraint(fields=["cascade", "unit"], name="cascade_session_once_per_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()}: {self.unit}"

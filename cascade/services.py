@@ -1,0 +1,133 @@
+"""Writes for the 1-2-3-spel: create a wave's cascade, plan, start in order, finish."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, Organisation, Role
+from cascade.models import Cascade, CascadeSession, SessionState
+from org.models import Level, Unit
+
+
+class OrderViolation(Exception):
+    """A session may not start before the session one level up has done its part."""
+
+
+def _check_member(organisation_id: int, membership: Membership | None, what: str) -> None:
+    if membership is not None and (membership.organisation_id != organisation_id
+                                   or not membership.is_active):
+        raise ValueError(f"The {what} must be an active member of the organisation.")
+
+
+@transaction.atomic
+def cascade_create(*, organisation: Organisation, wave, actor: Membership | None) -> Cascade:
+    """Create the wave's cascade: one session per unit, each under the nearest level up.
+
+    The strategic session is the top unit's; tactical sessions are the business units'
+    and regions'; operational sessions the teams'. A unit of a level missing in between
+    hangs under the nearest session above it.
+    """
+    if wave.organisation_id != organisation.pk:
+        raise ValueError("The wave belongs to another organisation.")
+    if Cascade.objects.filter(wave=wave).exists():
+        raise ValueError(_("This wave already has its 1-2-3 sessions."))
+    cascade = Cascade.objects.create(organisation=organisation, wave=wave, created_by=actor)
+    units = list(Unit.objects.filter(organisation=organisation).order_by("path"))
+    if not units:
+        raise ValueError("The organisation has no units.")
+    by_path: dict[str, CascadeSession] = {}
+    for unit in units:
+        level = Level.STRATEGIC if unit.depth == 1 else unit.level
+        if unit.depth > 1 and level == Level.STRATEGIC:
+            continue  # a staff unit at the top level joins the strategic session's unit
+        parent = None
+        for length in range(len(unit.path) - Unit.steplen, 0, -Unit.steplen):
+            parent = by_path.get(unit.path[:length])
+            if parent is not None:
+                break
+        session = CascadeSession.objects.create(cascade=cascade, unit=unit, level=level,
+                                                parent=parent)
+        by_path[unit.path] = session
+    return cascade
+
+
+@transaction.atomic
+def session_plan(*, session: CascadeSession, scheduled_at: datetime.datetime | None, place: str = "",
+                 facilitator: Membership | None = None,
+                 participants: Iterable[Membership] = ()) -> CascadeSession:
+    """Set a session's date, place, facilitator and participants."""
+    organisation_id = session.cascade.organisation_id
+    _check_member(organisation_id, facilitator, "facilitator")
+    participants = list(participants)
+    for participant in participants:
+        _check_member(organisation_id, participant, "participant")
+    session.scheduled_at, session.place, session.facilitator = scheduled_at, place.strip(), facilitator
+    session.save(update_fields=["scheduled_at", "place", "facilitator"])
+    session.participants.set(participants)
+    return session
+
+
+def blocked_by(session: CascadeSession) -> CascadeSession | None:
+    """Return the session one level up that keeps ``session`` from starting, or None."""
+    parent = session.parent
+    if parent is None:
+        return None
+    if parent.state != SessionState.DONE:
+        return parent
+    if parent.level == Level.STRATEGIC and parent.route_id is None:
+        return parent  # done, but without an improvement route to translate
+    return None
+
+
+@transaction.atomic
+def session_start(*, session: CascadeSession, actor: Membership,
+                  override_reason: str = "") -> CascadeSession:
+    """Start a session; out of order only for an administrator who gives a reason."""
+    session = CascadeSession.objects.select_for_update().select_related("parent").get(pk=session.pk)
+    if session.state != SessionState.PLANNED:
+        raise ValueError(_("This session has already started."))
+    blocker = blocked_by(session)
+    if blocker is not None:
+        reason = (override_reason or "").strip()
+        if actor.role != Role.ADMIN or not reason:
+            if blocker.level == Level.STRATEGIC:
+                raise OrderViolation(_("The strategic session must first set the improvement route."))
+            raise OrderViolation(_("The session of %(unit)s must be done first.")
+                                 % {"unit": blocker.unit.name})
+        session.override_reason, session.override_by = reason, actor
+        session.override_at = timezone.now()
+    session.state, session.started_at = SessionState.RUNNING, timezone.now()
+    session.save()
+    return session
+
+
+@transaction.atomic
+def session_route_set(*, session: CascadeSession, route) -> CascadeSession:
+    """Record the improvement route a strategic session set."""
+    if session.level != Level.STRATEGIC:
+        raise ValueError("Only the strategic session sets the improvement route.")
+    if route is not None and route.organisation_id != session.cascade.organisation_id:
+        raise ValueError("The route belongs to another organisation.")
+    session.route = route
+    session.save(update_fields=["route"])
+    return session
+
+
+@transaction.atomic
+def session_finish(*, session: CascadeSession, notes: str | None = None) -> CascadeSession:
+    """Mark a running session done, with its outcome notes."""
+    session = CascadeSession.objects.select_for_update().get(pk=session.pk)
+    if session.state != SessionState.RUNNING:
+        raise ValueError(_("Only a session in progress can be finished."))
+    if session.level == Level.STRATEGIC and session.route_id is None:
+        raise ValueError(_("Set the improvement route before finishing the strategic session."))
+    if notes is not None:
+        session.notes = notes.strip()
+    session.state, session.finished_at = SessionState.DONE, timezone.now()
+    session.save()
+    return session
