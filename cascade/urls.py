@@ -1,0 +1,16 @@
+from django.urls import path
+
+from cascade import views
+
+app_name = "cascade"
+
+urlpatterns = [
+    path("", views.CascadeListView.as_view(), name="list"),
+    path("new/", views.CascadeCreateView.as_view(), name="create"),
+    path("<int:pk>/", views.CascadeDetailView.as_view(), name="detail"),
+    path("sessions/<int:pk>/", views.SessionDetailView.as_view(), name="session"),
+    path("sessions/<int:pk>/plan/", views.SessionPlanView.as_view(), name="session_plan"),
+    path("sessions/<int:pk>/start/", views.SessionStartView.as_view(), name="session_start"),
+    path("sessions/<int:pk>/route/", views.SessionRouteView.as_view(), name="session_route"),
+    path("sessions/<int:pk>/finish/", views.SessionFinishView.as_view(), name="session_finish"),
+]
