@@ -43,6 +43,8 @@ class Capability:
     VIEW_ARENAS = "view_arenas"
     PLAN_ARENAS = "plan_arenas"
     VIEW_ARENA_REPORTS = "view_arena_reports"
+    VIEW_CASCADES = "view_cascades"
+    MANAGE_CASCADES = "manage_cascades"
 
 
 MATRIX: dict[str, tuple[str, set[str]]] = {
@@ -81,6 +83,9 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
                                "and thank (an arena's own moderator too)"), {A, C, M}),
     Capability.VIEW_ARENA_REPORTS: (_("Read arena reports (an arena's own moderator too)"),
                                     {A, C, B, M}),
+    Capability.VIEW_CASCADES: (_("See the 1-2-3 sessions of a wave"), STAFF),
+    # Starting out of order needs an administrator with a reason (cascade.services).
+    Capability.MANAGE_CASCADES: (_("Create the 1-2-3 sessions, plan and run them"), {A, C}),
 }
 
 

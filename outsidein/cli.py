@@ -93,6 +93,16 @@ def build_parser() -> argparse.ArgumentParser:
     text_analyse.add_argument("--column", required=True, metavar="NAME")
     text_analyse.add_argument("--json", action="store_true")
 
+    cascade = sub.add_parser("cascade", help="the 1-2-3 sessions of a wave")
+    cascade_sub = cascade.add_subparsers(dest="cascade_command", required=True)
+    cascade_new = cascade_sub.add_parser("create", help="one session per unit, in the method's order")
+    cascade_new.add_argument("org", metavar="ORG")
+    cascade_new.add_argument("wave", metavar="WAVE")
+    cascade_kits = cascade_sub.add_parser("kits", help="write every session's PPTX deck and PDF handout")
+    cascade_kits.add_argument("org", metavar="ORG")
+    cascade_kits.add_argument("wave", metavar="WAVE")
+    cascade_kits.add_argument("--out", required=True, metavar="DIR")
+
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -116,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "demo":
         return _call("demo", *(["--if-empty"] if args.if_empty else []))
+    if args.command == "cascade":
+        if args.cascade_command == "create":
+            return _call("cascade_create", args.org, args.wave)
+        return _call("cascade_kits", args.org, args.wave, "--out", args.out)
     if args.command == "org":
         return _call("org_create", args.slug, "--name", args.name)
     if args.command == "wave":

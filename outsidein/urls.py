@@ -13,6 +13,7 @@ urlpatterns = [
     path("o/<slug:org>/research/", include("research.urls")),
     path("o/<slug:org>/insights/", include("insights.urls")),
     path("o/<slug:org>/arena/", include("arena.urls")),
+    path("o/<slug:org>/cascade/", include("cascade.urls")),
     path("survey/", include("research.urls_survey")),
     path("arena/", include("arena.urls_customer")),
     path("api/v1/", api.urls),

@@ -18,6 +18,7 @@ from accounts.api_tokens import api_token_create
 from accounts.models import MagicLinkPurpose, Role
 from accounts.permissions import MATRIX, Capability
 from arena import services as arena_services
+from cascade import services as cascade_services
 from improvements import services as improvements
 from improvements.models import ActionStatus
 from org.models import Contact, Customer, Level, UnitKind
@@ -124,6 +125,12 @@ OBJECT_OF = {
     "arena:console": "arena",
     "arena:screen": "arena",
     "arena:phone": "arena",
+    "cascade:detail": "cascade",
+    "cascade:session": "cascade_session",
+    "cascade:session_plan": "cascade_session",
+    "cascade:session_start": "cascade_session",
+    "cascade:session_route": "cascade_session",
+    "cascade:session_finish": "cascade_session",
 }
 
 
@@ -149,6 +156,8 @@ class World:
     api_token: object
     response: object
     arena: object
+    cascade: object
+    cascade_session: object
 
 
 def build_world(organisation, make_member) -> World:
@@ -178,6 +187,7 @@ def build_world(organisation, make_member) -> World:
     arena = arena_services.arena_plan(organisation=organisation, actor=admin, title="Klantarena",
                                       starts_at=timezone.now(), moderator=admin)
     arena_services.arena_customer_add(arena=arena, contact=contact)
+    cascade = cascade_services.cascade_create(organisation=organisation, wave=wave, actor=admin)
     return World(
         organisation, admin, employee, unit, employee, customer, contact, point, action, evidence,
         route, wave, import_job, FollowUp.objects.get(response=response),
@@ -185,7 +195,7 @@ def build_world(organisation, make_member) -> World:
         CoreValue.objects.create(organisation=organisation, name="Betrokken"),
         Competitor.objects.create(organisation=organisation, name="Rivaal Direct"),
         api_token_create(organisation=organisation, user=admin.user, name="Koppeling")[0],
-        response, arena,
+        response, arena, cascade, cascade.sessions.get(unit=unit),
     )
 
 
@@ -223,6 +233,8 @@ def test_another_organisations_object_is_not_found(client, worlds, name, route):
     assert alpha.unit.__class__.objects.filter(pk=alpha.unit.pk).exists()
     alpha.wave.refresh_from_db()
     assert alpha.wave.status == WaveStatus.OPEN and alpha.wave.questions.exists()
+    alpha.cascade_session.refresh_from_db()
+    assert alpha.cascade_session.state == "planned" and alpha.cascade_session.facilitator is None
     alpha.arena.refresh_from_db()
     assert alpha.arena.status == "planned" and alpha.arena.invitations.exists()
     assert alpha.arena.room.last_seq == 1
@@ -317,6 +329,10 @@ PROBES = {
     Capability.EDIT_TAXONOMY: page("insights:taxonomy"),
     Capability.VIEW_ARENAS: page("arena:list"),
     Capability.PLAN_ARENAS: page("arena:create"),
+    Capability.VIEW_CASCADES: page("cascade:list"),
+    Capability.MANAGE_CASCADES: lambda w, m: (
+        "post", reverse("cascade:session_plan", args=[w.org.slug, w.cascade_session.pk]),
+        {"place": "Zaal 1"}),
     Capability.VIEW_ARENA_REPORTS: lambda w, m: (
         "get", reverse("arena:report", args=[w.org.slug, w.arena.pk]), None),
 }

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "nl" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
 SOURCE_DIRS = ["outsidein", "accounts", "org", "improvements", "research", "insights", "live", "arena",
-               "templates"]
+               "cascade", "templates"]
 
 
 def test_dutch_catalogue_has_no_untranslated_or_fuzzy_entries():

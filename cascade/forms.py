@@ -1,0 +1,56 @@
+"""Forms for the 1-2-3 sessions; every select offers only the current organisation's objects."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from arena.forms import DateTimeInput
+from improvements.forms import MemberChoiceField
+from improvements.selectors import members_for_select, routes_for_select
+
+
+class MembersField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name or obj.email
+
+
+class CascadeCreateForm(forms.Form):
+    wave = forms.ModelChoiceField(label=_("Research wave"), queryset=None)
+
+    def __init__(self, *args, organisation, **kwargs):
+        from research.models import Wave
+
+        super().__init__(*args, **kwargs)
+        self.fields["wave"].queryset = (Wave.objects.filter(organisation=organisation, cascades__isnull=True)
+                                        .order_by("-period_end"))
+
+
+class SessionPlanForm(forms.Form):
+    scheduled_at = forms.DateTimeField(label=_("Date and time"), required=False, widget=DateTimeInput,
+                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    facilitator = MemberChoiceField(label=_("Facilitator"), queryset=None, required=False)
+    participants = MembersField(label=_("Participants"), queryset=None, required=False,
+                                widget=forms.SelectMultiple(attrs={"size": 8}))
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facilitator"].queryset = members_for_select(organisation)
+        self.fields["participants"].queryset = members_for_select(organisation)
+
+
+class SessionStartForm(forms.Form):
+    override_reason = forms.CharField(label=_("Reason to start before the session one level up"),
+                                      required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SessionRouteForm(forms.Form):
+    route = forms.ModelChoiceField(label=_("Improvement route"), queryset=None)
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["route"].queryset = routes_for_select(organisation)
+
+
+class SessionFinishForm(forms.Form):
+    notes = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                            help_text=_("What was chosen, coaching notes, what goes to the MT."))

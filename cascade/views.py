@@ -1,0 +1,153 @@
+"""Pages of the 1-2-3-spel: the cascade of a wave as a tree, and each session's page."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from accounts.permissions import Capability
+from accounts.tenancy import OrgRequiredMixin
+from cascade import selectors, services
+from cascade.forms import (
+    CascadeCreateForm,
+    SessionFinishForm,
+    SessionPlanForm,
+    SessionRouteForm,
+    SessionStartForm,
+)
+from cascade.models import SessionState
+from org.models import Level
+
+
+class CascadeView(OrgRequiredMixin, View):
+    capability = Capability.VIEW_CASCADES
+
+
+class CascadeListView(CascadeView):
+    def get(self, request, org):
+        return render(request, "cascade/cascade_list.html", {
+            "cascades": selectors.cascade_list(self.organisation),
+            "form": CascadeCreateForm(organisation=self.organisation)
+            if self.can(Capability.MANAGE_CASCADES) else None,
+        })
+
+
+class CascadeCreateView(CascadeView):
+    capability = Capability.MANAGE_CASCADES
+
+    def post(self, request, org):
+        form = CascadeCreateForm(request.POST, organisation=self.organisation)
+        if not form.is_valid():
+            messages.error(request, _("Choose a research wave without 1-2-3 sessions."))
+            return redirect("cascade:list", org=org)
+        cascade = services.cascade_create(organisation=self.organisation, wave=form.cleaned_data["wave"],
+                                          actor=self.membership)
+        messages.success(request, _("The 1-2-3 sessions are created: %(count)d sessions.")
+                         % {"count": cascade.sessions.count()})
+        return redirect("cascade:detail", org=org, pk=cascade.pk)
+
+
+class CascadeDetailView(CascadeView):
+    def get(self, request, org, pk):
+        cascade = selectors.access_cascade_by_id(self.organisation, pk)
+        sessions = list(cascade.sessions.all())
+        return render(request, "cascade/cascade_detail.html", {
+            "cascade": cascade, "tree": selectors.cascade_tree(cascade),
+            "counts": {state: sum(1 for s in sessions if s.state == state) for state in SessionState.values},
+            "total": len(sessions),
+        })
+
+
+class SessionView(CascadeView):
+    def get_session(self):
+        return selectors.access_session_by_id(self.organisation, self.kwargs["pk"])
+
+    def back(self, session):
+        return redirect("cascade:session", org=self.organisation.slug, pk=session.pk)
+
+    def require_manage(self):
+        if not self.can(Capability.MANAGE_CASCADES):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+
+
+class SessionDetailView(SessionView):
+    def get(self, request, org, pk):
+        session = self.get_session()
+        manage = self.can(Capability.MANAGE_CASCADES)
+        context = {"session": session, "blocked_by": services.blocked_by(session), "manage": manage,
+                   "is_admin": self.membership.role == "admin",
+                   "participants": session.participants.select_related("user").order_by("user__name"),
+                   "children": session.children.select_related("unit").order_by("unit__path")}
+        if manage:
+            context["plan_form"] = SessionPlanForm(organisation=self.organisation, initial={
+                "scheduled_at": timezone.localtime(session.scheduled_at) if session.scheduled_at else None,
+                "place": session.place, "facilitator": session.facilitator,
+                "participants": list(session.participants.all())})
+            context["start_form"] = SessionStartForm()
+            context["finish_form"] = SessionFinishForm(initial={"notes": session.notes})
+            if session.level == Level.STRATEGIC:
+                context["route_form"] = SessionRouteForm(organisation=self.organisation,
+                                                         initial={"route": session.route})
+        return render(request, "cascade/session_detail.html", context)
+
+
+class SessionPlanView(SessionView):
+    def post(self, request, org, pk):
+        self.require_manage()
+        session = self.get_session()
+        form = SessionPlanForm(request.POST, organisation=self.organisation)
+        if form.is_valid():
+            data = form.cleaned_data
+            services.session_plan(session=session, scheduled_at=data["scheduled_at"], place=data["place"],
+                                  facilitator=data["facilitator"], participants=data["participants"])
+            messages.success(request, _("Saved."))
+        else:
+            messages.error(request, _("Check the plan: %(errors)s") % {"errors": form.errors.as_text()})
+        return self.back(session)
+
+
+class SessionStartView(SessionView):
+    def post(self, request, org, pk):
+        self.require_manage()
+        session = self.get_session()
+        form = SessionStartForm(request.POST)
+        form.is_valid()
+        try:
+            services.session_start(session=session, actor=self.membership,
+                                   override_reason=form.cleaned_data.get("override_reason", ""))
+        except (services.OrderViolation, ValueError) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The session has started."))
+        return self.back(session)
+
+
+class SessionRouteView(SessionView):
+    def post(self, request, org, pk):
+        self.require_manage()
+        session = self.get_session()
+        form = SessionRouteForm(request.POST, organisation=self.organisation)
+        if form.is_valid():
+            try:
+                services.session_route_set(session=session, route=form.cleaned_data["route"])
+            except ValueError as exc:
+                messages.error(request, str(exc))
+        return self.back(session)
+
+
+class SessionFinishView(SessionView):
+    def post(self, request, org, pk):
+        self.require_manage()
+        session = self.get_session()
+        form = SessionFinishForm(request.POST)
+        form.is_valid()
+        try:
+            services.session_finish(session=session, notes=form.cleaned_data.get("notes", ""))
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The session is done."))
+        return self.back(session)
