@@ -54,3 +54,14 @@ class SessionRouteForm(forms.Form):
 class SessionFinishForm(forms.Form):
     notes = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
                             help_text=_("What was chosen, coaching notes, what goes to the MT."))
+
+
+class ConversationForm(forms.Form):
+    from cascade.models import ConversationStatus
+
+    status = forms.ChoiceField(label=_("Status"), choices=ConversationStatus.choices)
+    outcome = forms.CharField(label=_("What came of it"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    follow_up = forms.CharField(label=_("Follow-up action"), required=False, max_length=300)
+    follow_up_due = forms.DateField(label=_("Follow-up by"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

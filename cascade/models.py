@@ -90,3 +90,42 @@ class CascadeSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()}: {self.unit}"
+
+
+class ConversationStatus(models.TextChoices):
+    TO_DO = "to_do", _("To do")
+    HELD = "held", _("Held")
+    NOT_REACHED = "not_reached", _("Not reached")
+
+
+class Conversation(models.Model):
+    """An operational session's outcome: an employee talks with one of the team's customers.
+
+    Detractors first, then passives; the log of what came of it closes the loop with the
+    customer. The group is frozen from the wave so the list keeps its order.
+    """
+
+    session = models.ForeignKey(CascadeSession, on_delete=models.CASCADE, related_name="conversations")
+    customer = models.ForeignKey("org.Customer", on_delete=models.CASCADE, related_name="conversations",
+                                 verbose_name=_("customer"))
+    employee = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="conversations", verbose_name=_("employee"))
+    group = models.CharField(_("group"), max_length=10)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=ConversationStatus.choices,
+                              default=ConversationStatus.TO_DO)
+    outcome = models.TextField(_("what came of it"), blank=True)
+    follow_up = models.CharField(_("follow-up action"), max_length=300, blank=True)
+    follow_up_due = models.DateField(_("follow-up by"), null=True, blank=True)
+    held_at = models.DateTimeField(_("held"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["session", "score", "customer__name"]
+        verbose_name = _("customer conversation")
+        verbose_name_plural = _("customer conversations")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "customer"], name="conversation_once_per_session"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} ({self.group})"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, Role
-from cascade.models import Cascade, CascadeSession, SessionState
+from cascade.models import Cascade, CascadeSession, Conversation, ConversationStatus, SessionState
 from org.models import Level, Unit
 
 
@@ -103,6 +103,8 @@ def session_start(*, session: CascadeSession, actor: Membership,
         session.override_at = timezone.now()
     session.state, session.started_at = SessionState.RUNNING, timezone.now()
     session.save()
+    if session.level == Level.OPERATIONAL:
+        conversations_create(session=session)
     return session
 
 
@@ -131,3 +133,48 @@ def session_finish(*, session: CascadeSession, notes: str | None = None) -> Casc
     session.state, session.finished_at = SessionState.DONE, timezone.now()
     session.save()
     return session
+
+
+# Operational outcome: the conversations with the team's customers ---------------------------
+
+@transaction.atomic
+def conversations_create(*, session: CascadeSession) -> int:
+    """List the team's detractors and passives of the wave, each for their account owner.
+
+    A customer whose account owner is not in the team goes to the session's facilitator.
+    Running it again adds only customers not yet listed; returns how many were added.
+    """
+    from insights.selectors import customer_groups
+
+    if session.level != Level.OPERATIONAL:
+        raise ValueError("Conversations are the outcome of an operational session.")
+    team = {m.pk for m in Membership.objects.filter(organisation_id=session.cascade.organisation_id,
+                                                        unit__path__startswith=session.unit.path,
+                                                        is_active=True)}
+    listed = set(session.conversations.values_list("customer_id", flat=True))
+    new = []
+    for customer in customer_groups(session.cascade.wave, session.unit).filter(
+            nps_group__in=["detractor", "passive"]):
+        if customer.pk in listed:
+            continue
+        owner = customer.account_owner_id if customer.account_owner_id in team else session.facilitator_id
+        new.append(Conversation(session=session, customer=customer, employee_id=owner,
+                                group=customer.nps_group, score=customer.latest_nps))
+    Conversation.objects.bulk_create(new)
+    return len(new)
+
+
+@transaction.atomic
+def conversation_log(*, conversation: Conversation, status: str, outcome: str = "",
+                     follow_up: str = "", follow_up_due: datetime.date | None = None) -> Conversation:
+    """Record how a conversation went and what follows from it."""
+    if status not in ConversationStatus.values:
+        raise ValueError(f"Unknown status {status!r}.")
+    if status == ConversationStatus.HELD and not (outcome or "").strip():
+        raise ValueError(_("Write down what came of the conversation."))
+    conversation.status = status
+    conversation.outcome, conversation.follow_up = (outcome or "").strip(), (follow_up or "").strip()[:300]
+    conversation.follow_up_due = follow_up_due
+    conversation.held_at = timezone.now() if status == ConversationStatus.HELD else None
+    conversation.save()
+    return conversation

@@ -13,4 +13,6 @@ urlpatterns = [
     path("sessions/<int:pk>/start/", views.SessionStartView.as_view(), name="session_start"),
     path("sessions/<int:pk>/route/", views.SessionRouteView.as_view(), name="session_route"),
     path("sessions/<int:pk>/finish/", views.SessionFinishView.as_view(), name="session_finish"),
+    path("conversations/", views.MyConversationsView.as_view(), name="my_conversations"),
+    path("conversations/<int:pk>/", views.ConversationLogView.as_view(), name="conversation_log"),
 ]

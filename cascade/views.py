@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -11,12 +12,13 @@ from accounts.tenancy import OrgRequiredMixin
 from cascade import selectors, services
 from cascade.forms import (
     CascadeCreateForm,
+    ConversationForm,
     SessionFinishForm,
     SessionPlanForm,
     SessionRouteForm,
     SessionStartForm,
 )
-from cascade.models import SessionState
+from cascade.models import ConversationStatus, SessionState
 from org.models import Level
 
 
@@ -81,6 +83,8 @@ class SessionDetailView(SessionView):
                    "is_admin": self.membership.role == "admin",
                    "participants": session.participants.select_related("user").order_by("user__name"),
                    "children": session.children.select_related("unit").order_by("unit__path")}
+        if session.level == Level.OPERATIONAL and (manage or session.facilitator_id == self.membership.pk):
+            context["conversations"] = selectors.session_conversations(session)
         if manage:
             context["plan_form"] = SessionPlanForm(organisation=self.organisation, initial={
                 "scheduled_at": timezone.localtime(session.scheduled_at) if session.scheduled_at else None,
@@ -151,3 +155,33 @@ class SessionFinishView(SessionView):
         else:
             messages.success(request, _("The session is done."))
         return self.back(session)
+
+
+class MyConversationsView(CascadeView):
+    """The employee's customers to talk to after their team's session: the closed loop."""
+
+    def get(self, request, org):
+        conversations = selectors.my_conversations(self.membership)
+        for conversation in conversations:
+            conversation.form = ConversationForm(prefix=f"c{conversation.pk}", initial={
+                "status": conversation.status, "outcome": conversation.outcome,
+                "follow_up": conversation.follow_up, "follow_up_due": conversation.follow_up_due})
+        return render(request, "cascade/my_conversations.html", {
+            "conversations": conversations, "guide": selectors.conversation_guide(),
+            "open": sum(1 for c in conversations if c.status == ConversationStatus.TO_DO)})
+
+
+class ConversationLogView(CascadeView):
+    def post(self, request, org, pk):
+        conversation = selectors.access_conversation_by_id(self.membership, pk)
+        form = ConversationForm(request.POST, prefix=f"c{conversation.pk}")
+        if form.is_valid():
+            try:
+                services.conversation_log(conversation=conversation, **form.cleaned_data)
+            except ValueError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("Saved."))
+        else:
+            messages.error(request, form.errors.as_text())
+        return redirect(f"{reverse('cascade:my_conversations', args=[org])}#c{conversation.pk}")

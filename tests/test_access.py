@@ -131,6 +131,7 @@ OBJECT_OF = {
     "cascade:session_start": "cascade_session",
     "cascade:session_route": "cascade_session",
     "cascade:session_finish": "cascade_session",
+    "cascade:conversation_log": "cascade_session",
 }
 
 
