@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from arena.forms import DateTimeInput
-from improvements.forms import MemberChoiceField
-from improvements.selectors import members_for_select, routes_for_select
+from improvements.forms import MemberChoiceField, UnitChoiceField
+from improvements.selectors import members_for_select, routes_for_select, units_for_select
 
 
 class MembersField(forms.ModelMultipleChoiceField):
@@ -65,3 +65,19 @@ class ConversationForm(forms.Form):
     follow_up = forms.CharField(label=_("Follow-up action"), required=False, max_length=300)
     follow_up_due = forms.DateField(label=_("Follow-up by"), required=False,
                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class TargetForm(forms.Form):
+    unit = UnitChoiceField(label=_("Unit"), queryset=None)
+    nps = forms.IntegerField(label=_("Target NPS for the next wave"), min_value=-100, max_value=100,
+                             required=False, help_text=_("Leave empty to remove the target."))
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units_for_select(organisation)
+
+
+class ReviewForm(forms.Form):
+    date = forms.DateField(label=_("Date of the MT meeting"),
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=2000)

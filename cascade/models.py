@@ -129,3 +129,41 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} ({self.group})"
+
+
+class UnitTarget(models.Model):
+    """The strategic session's target for a unit: its NPS in the next wave."""
+
+    cascade = models.ForeignKey(Cascade, on_delete=models.CASCADE, related_name="targets")
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="cascade_targets",
+                             verbose_name=_("unit"))
+    nps = models.SmallIntegerField(_("target NPS for the next wave"))
+
+    class Meta:
+        ordering = ["cascade", "unit__path"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(fields=["cascade", "unit"], name="cascade_target_once_per_unit"),
+            models.CheckConstraint(condition=models.Q(nps__gte=-100, nps__lte=100),
+                                   name="cascade_target_nps_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.nps}"
+
+
+class ReviewMeeting(models.Model):
+    """A board/MT meeting with the route's progress as a fixed agenda item."""
+
+    cascade = models.ForeignKey(Cascade, on_delete=models.CASCADE, related_name="reviews")
+    date = models.DateField(_("date"))
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["cascade", "date"]
+        verbose_name = _("progress review")
+        verbose_name_plural = _("progress reviews")
+
+    def __str__(self) -> str:
+        return str(self.date)

@@ -100,3 +100,108 @@ def conversation_guide() -> dict[str, dict[str, list[str]]]:
                       _("Do not promise discounts or exceptions.")],
         },
     }
+
+
+# The progress review ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PointProgress:
+    """One route point: its actions done, open and overdue, per unit."""
+
+    reference: str
+    title: str
+    status: str
+    per_unit: list[tuple[str, int, int, int]]  # unit name, done, open, overdue
+    done: int
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    """A unit's target: the NPS when it was set, the target, the next wave's NPS if measured."""
+
+    unit: str
+    baseline: float | None
+    target: int
+    measured: float | None
+    change: float | None
+    significant: bool
+    reached: bool | None
+
+
+@dataclass(frozen=True)
+class Review:
+    route: object
+    points: list[PointProgress]
+    targets: list[TargetProgress]
+    next_wave: object
+    meetings: list
+
+
+def _next_wave(wave):
+    from research.models import Wave
+
+    later = Wave.objects.for_organisation(wave.organisation).exclude(pk=wave.pk)
+    if wave.period_start:
+        later = later.filter(period_start__gt=wave.period_start)
+    else:
+        later = later.filter(created_at__gt=wave.created_at)
+    return later.filter(responses__isnull=False).distinct().order_by("period_start", "created_at").first()
+
+
+def progress_review(cascade: Cascade, *, today=None) -> Review:
+    """Gather the route's progress per point and unit, and the targets against the next wave."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from improvements.models import Action, ActionStatus, ImprovementPoint
+    from insights.selectors import unit_insights
+
+    today = today or timezone.localdate()
+    strategic = cascade.sessions.filter(level="strategic").select_related("route").first()
+    route = strategic.route if strategic else None
+    points = []
+    if route is not None:
+        ordered = list(ImprovementPoint.objects.filter(route_points__route=route)
+                       .order_by("route_points__position").select_related("unit"))
+        counts = (Action.objects.filter(point__in=ordered)
+                  .values("point_id", "point__unit__name")
+                  .annotate(done=Count("pk", filter=Q(status=ActionStatus.DONE)),
+                            open=Count("pk", filter=Q(status__in=[ActionStatus.OPEN,
+                                                                  ActionStatus.IN_PROGRESS])),
+                            overdue=Count("pk", filter=Q(status__in=[ActionStatus.OPEN,
+                                                                     ActionStatus.IN_PROGRESS],
+                                                         due_date__lt=today)))
+                  .order_by("point__unit__name"))
+        rows: dict[int, list] = {}
+        for row in counts:
+            rows.setdefault(row["point_id"], []).append(
+                (row["point__unit__name"] or "—", row["done"], row["open"], row["overdue"]))
+        for point in ordered:
+            per_unit = rows.get(point.pk, [])
+            points.append(PointProgress(
+                reference=point.reference, title=point.title, status=point.get_status_display(),
+                per_unit=per_unit, done=sum(r[1] for r in per_unit), open=sum(r[2] for r in per_unit),
+                overdue=sum(r[3] for r in per_unit)))
+    targets_qs = list(cascade.targets.select_related("unit"))
+    next_wave = _next_wave(cascade.wave)
+    units = [t.unit for t in targets_qs]
+    now = {i.unit_id: i for i in unit_insights(cascade.wave, units=units)} if units else {}
+    later = {i.unit_id: i for i in unit_insights(next_wave, units=units)} if units and next_wave else {}
+    targets = []
+    for t in targets_qs:
+        base, measured = now.get(t.unit_id), later.get(t.unit_id)
+        value = measured.nps if measured is not None and not measured.suppressed else None
+        change = (value - base.nps) if value is not None and base is not None and base.nps is not None \
+            else None
+        # The significance test compares a wave with the one before it: valid here only
+        # when the next wave follows this cascade's wave directly.
+        significant = bool(measured is not None and measured.change_significant
+                           and measured.previous_nps is not None)
+        targets.append(TargetProgress(
+            unit=t.unit.name, baseline=base.nps if base is not None else None, target=t.nps,
+            measured=value, change=change, significant=significant,
+            reached=None if value is None else value >= t.nps))
+    return Review(route=route, points=points, targets=targets, next_wave=next_wave,
+                  meetings=list(cascade.reviews.all()))

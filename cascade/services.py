@@ -178,3 +178,30 @@ def conversation_log(*, conversation: Conversation, status: str, outcome: str = 
     conversation.held_at = timezone.now() if status == ConversationStatus.HELD else None
     conversation.save()
     return conversation
+
+
+# Strategic outcome: targets per unit and the progress review on the MT agenda -----------------
+
+@transaction.atomic
+def target_set(*, cascade: Cascade, unit: Unit, nps: int | None):
+    """Set (or with None remove) a unit's target NPS for the next wave."""
+    from cascade.models import UnitTarget
+
+    if unit.organisation_id != cascade.organisation_id:
+        raise ValueError("The unit belongs to another organisation.")
+    if nps is None:
+        UnitTarget.objects.filter(cascade=cascade, unit=unit).delete()
+        return None
+    if not -100 <= nps <= 100:
+        raise ValueError(_("An NPS lies between -100 and 100."))
+    target, _created = UnitTarget.objects.update_or_create(cascade=cascade, unit=unit,
+                                                           defaults={"nps": nps})
+    return target
+
+
+@transaction.atomic
+def review_add(*, cascade: Cascade, date: datetime.date, notes: str = ""):
+    """Put a progress review of the route on the MT agenda."""
+    from cascade.models import ReviewMeeting
+
+    return ReviewMeeting.objects.create(cascade=cascade, date=date, notes=(notes or "").strip())

@@ -1,6 +1,7 @@
 """Pages of the 1-2-3-spel: the cascade of a wave as a tree, and each session's page."""
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,12 +14,15 @@ from cascade import selectors, services
 from cascade.forms import (
     CascadeCreateForm,
     ConversationForm,
+    ReviewForm,
     SessionFinishForm,
     SessionPlanForm,
     SessionRouteForm,
     SessionStartForm,
+    TargetForm,
 )
 from cascade.models import ConversationStatus, SessionState
+from cascade.review import review_pdf
 from org.models import Level
 
 
@@ -185,3 +189,46 @@ class ConversationLogView(CascadeView):
         else:
             messages.error(request, form.errors.as_text())
         return redirect(f"{reverse('cascade:my_conversations', args=[org])}#c{conversation.pk}")
+
+
+class ReviewView(CascadeView):
+    """The route's progress for the MT agenda: per point and unit, and the targets."""
+
+    def get(self, request, org, pk):
+        cascade = selectors.access_cascade_by_id(self.organisation, pk)
+        if request.GET.get("format") == "pdf":
+            response = HttpResponse(review_pdf(cascade), content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="voortgang-{cascade.pk}.pdf"'
+            return response
+        manage = self.can(Capability.MANAGE_CASCADES)
+        return render(request, "cascade/review.html", {
+            "cascade": cascade, "review": selectors.progress_review(cascade), "manage": manage,
+            "target_form": TargetForm(organisation=self.organisation) if manage else None,
+            "review_form": ReviewForm() if manage else None,
+        })
+
+
+class TargetSetView(CascadeView):
+    capability = Capability.MANAGE_CASCADES
+
+    def post(self, request, org, pk):
+        cascade = selectors.access_cascade_by_id(self.organisation, pk)
+        form = TargetForm(request.POST, organisation=self.organisation)
+        if form.is_valid():
+            services.target_set(cascade=cascade, unit=form.cleaned_data["unit"], nps=form.cleaned_data["nps"])
+        else:
+            messages.error(request, form.errors.as_text())
+        return redirect("cascade:review", org=org, pk=cascade.pk)
+
+
+class ReviewAddView(CascadeView):
+    capability = Capability.MANAGE_CASCADES
+
+    def post(self, request, org, pk):
+        cascade = selectors.access_cascade_by_id(self.organisation, pk)
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            services.review_add(cascade=cascade, **form.cleaned_data)
+        else:
+            messages.error(request, form.errors.as_text())
+        return redirect("cascade:review", org=org, pk=cascade.pk)
