@@ -41,5 +41,8 @@ def review_pdf(cascade) -> bytes:
                           _("Measured once the next wave is imported."), s["small"]))
     else:
         story.append(para(_("No targets set."), s["small"]))
+    story.append(para(_("Reports of the business units and regions"), s["h2"]))
+    story += [para(f"{unit}: {notes}", s["body"]) for unit, notes in review.reports] or [
+        para(_("No tactical session has reported yet."), s["small"])]
     return document(story, title=str(cascade.wave), subject=_("Progress review"),
                     footer=f"Outside-In · {cascade.organisation.name} · {cascade.wave.name}")

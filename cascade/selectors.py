@@ -137,6 +137,7 @@ class Review:
     targets: list[TargetProgress]
     next_wave: object
     meetings: list
+    reports: list[tuple[str, str]]  # tactical sessions' outcome for the MT: unit, notes
 
 
 def _next_wave(wave):
@@ -203,5 +204,7 @@ def progress_review(cascade: Cascade, *, today=None) -> Review:
             unit=t.unit.name, baseline=base.nps if base is not None else None, target=t.nps,
             measured=value, change=change, significant=significant,
             reached=None if value is None else value >= t.nps))
+    reports = [(s.unit.name, s.notes) for s in cascade.sessions.filter(level="tactical", state="done")
+               .exclude(notes="").select_related("unit").order_by("unit__path")]
     return Review(route=route, points=points, targets=targets, next_wave=next_wave,
-                  meetings=list(cascade.reviews.all()))
+                  meetings=list(cascade.reviews.all()), reports=reports)

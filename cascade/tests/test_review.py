@@ -44,6 +44,11 @@ def test_the_review_counts_actions_per_point_and_unit_and_measures_targets(clien
     top = CascadeSession.objects.get(cascade=cascade, level="strategic")
     services.session_route_set(session=top, route=route)
     services.target_set(cascade=cascade, unit=cworld.team_a, nps=-20)
+    services.session_start(session=top, actor=cworld.consultant)
+    services.session_finish(session=top)
+    noord = CascadeSession.objects.get(cascade=cascade, unit=cworld.noord)
+    services.session_start(session=noord, actor=cworld.consultant)
+    services.session_finish(session=noord, notes="Noord belt elke detractor binnen een week terug.")
 
     review = selectors.progress_review(cascade)
     (progress,) = review.points
@@ -62,6 +67,7 @@ def test_the_review_counts_actions_per_point_and_unit_and_measures_targets(clien
     url = reverse("cascade:review", args=[cworld.org.slug, cascade.pk])
     page = client.get(url).content.decode()
     assert "Terugbellen" in page and "Meting 2027" in page
+    assert "Noord belt elke detractor binnen een week terug." in page
     pdf = client.get(url + "?format=pdf")
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     assert "Route 2027" in text and "Terugbellen" in text and "+75" in text
