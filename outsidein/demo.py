@@ -601,7 +601,7 @@ def demo_build(*, slug: str = "demo", seed: int = 2026) -> DemoSummary:
 
     points = _build_points(organisation=organisation, actor=logins["consultant"], owner=owner,
                            units=units, today=today)
-    improvements.route_create(
+    route = improvements.route_create(
         organisation=organisation, actor=logins["bestuur"], name=ROUTE_NAME,
         vision=ROUTE_VISION, target=ROUTE_TARGET,
         points=[points[key] for key in ROUTE_POINTS],
@@ -613,6 +613,8 @@ def demo_build(*, slug: str = "demo", seed: int = 2026) -> DemoSummary:
                                      units=units, employees=employees, seed=seed)
     arena_points = _build_arenas(organisation=organisation, units=units, logins=logins,
                                  employees=employees, today=today)
+    _build_cascade(organisation=organisation, wave=waves[-1], units=units, logins=logins, route=route,
+                   today=today)
 
     return DemoSummary(
         units=Unit.objects.filter(organisation=organisation).count(),
@@ -1378,3 +1380,41 @@ def _build_arenas(*, organisation: Organisation, units: dict[str, Unit], logins:
         if n % 3 == 0:
             arena_services.arena_rsvp(invitation=invitation, answer=Rsvp.YES)
     return ArenaOutcome.objects.filter(arena=done, kind=ArenaOutcome.Kind.POINT).count()
+
+
+# --- the 1-2-3 sessions of the autumn wave -------------------------------------------------
+
+def _build_cascade(*, organisation: Organisation, wave, units: dict[str, Unit], logins: dict, route,
+                   today: date) -> None:
+    """The strategic session is done and set the route; Particulier's tactical session runs."""
+    from cascade import services as cascade_services
+
+    cascade = cascade_services.cascade_create(organisation=organisation, wave=wave,
+                                              actor=logins["consultant"])
+    zone = timezone.get_current_timezone()
+    sessions = {s.unit.code: s for s in cascade.sessions.select_related("unit")}
+    board = list(Membership.objects.filter(organisation=organisation, role=Role.BOARD))
+    strategic = sessions[ROOT_CODE]
+    cascade_services.session_plan(
+        session=strategic, facilitator=logins["consultant"], participants=board,
+        scheduled_at=datetime.combine(today - timedelta(days=10), time(9, 30), tzinfo=zone),
+        place="Utrecht, directiekamer")
+    cascade_services.session_start(session=strategic, actor=logins["consultant"])
+    cascade_services.session_route_set(session=strategic, route=route)
+    cascade_services.session_finish(session=strategic, notes=(
+        "Directie en MT kiezen voor bereikbaarheid en eigenaarschap van de schadeafhandeling. "
+        "Elke business unit vertaalt de route naar eigen acties; voortgang staat maandelijks "
+        "op de MT-agenda."))
+    for code, target in (("PAR", 15), ("ZAK", 25), ("SCH", 0)):
+        cascade_services.target_set(cascade=cascade, unit=units[code], nps=target)
+    for weeks in (4, 8, 12):
+        cascade_services.review_add(cascade=cascade, date=today + timedelta(weeks=weeks),
+                                    notes="Voortgang verbeterroute")
+    tactical = sessions["PAR"]
+    cascade_services.session_plan(
+        session=tactical, facilitator=logins["consultant"],
+        participants=[logins["manager"], *Membership.objects.filter(
+            organisation=organisation, role=Role.MANAGER, unit__path__startswith=units["PAR"].path)],
+        scheduled_at=datetime.combine(today - timedelta(days=2), time(13, 0), tzinfo=zone),
+        place="Utrecht, zaal 3")
+    cascade_services.session_start(session=tactical, actor=logins["consultant"])

@@ -426,3 +426,17 @@ def test_demo_has_a_finished_and_a_planned_arena(demo):
     assert moderator.user.email == "gespreksleider@demo.outsidein.example"
     employee = moderator.organisation.memberships.get(user__email="medewerker@demo.outsidein.example")
     assert room_role(room=planned.room, membership=employee) == "employee"
+
+
+def test_demo_has_the_autumn_waves_cascade_with_the_route_set(demo):
+    from cascade.models import Cascade
+    from cascade.selectors import progress_review
+
+    cascade = Cascade.objects.get(organisation__slug="demo")
+    assert cascade.wave.name == "Klantonderzoek najaar 2026"
+    strategic = cascade.sessions.get(level="strategic")
+    assert strategic.state == "done" and strategic.route.name == "Verbeterroute 2027"
+    assert cascade.sessions.get(unit__code="PAR").state == "running"
+    assert cascade.sessions.filter(state="planned").count() == cascade.sessions.count() - 2
+    review = progress_review(cascade)
+    assert len(review.points) == strategic.route.points.count() and len(review.targets) == 3
