@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export DJANGO_SETTINGS_MODULE := outsidein.settings
 
-.PHONY: run test test-sqlite test-postgres install install-test browser-deps lint messages bench bench-import bench-insights bench-text clean
+.PHONY: run test test-sqlite test-postgres install install-test browser-deps lint messages bench bench-import bench-insights bench-text bench-kits clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,7 +60,7 @@ clean:
 	rm -rf $(VENV) var
 
 # Benchmarks (not timed tests): `make bench` runs every bench-* target.
-bench: bench-import bench-insights bench-text
+bench: bench-import bench-insights bench-text bench-kits
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[bench]'
@@ -74,3 +74,6 @@ bench-insights: $(VENV)/.installed-bench
 
 bench-text: install
 	$(BIN)/python bench/text_quality.py
+
+bench-kits: install
+	$(BIN)/python bench/cascade_kits_bench.py
