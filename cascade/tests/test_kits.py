@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from accounts.models import Role
 from cascade import kit_jobs, kits
 from cascade.services import cascade_create, session_plan
+from insights import charts
 from insights import services as insight_services
 from insights.models import ResponseAnalysis
 from org.models import Level, Unit, UnitKind
@@ -161,12 +162,12 @@ def test_team_kit_shows_nps_parent_drivers_themes_quotes_and_customers(world):
         deck, handout = pptx_text(kits.session_pptx(data)), flat(pdf_text(kits.session_pdf(data)))
     assert data.level == Level.OPERATIONAL and not data.suppressed
     assert data.file_stem == "01-acme-verzekeringen/02-noord/03-team-groningen"
-    nps = kits.charts.number(data.insight.nps)
+    nps = charts.number(data.insight.nps)
     assert f"\n{nps}\n" in f"\n{deck}\n"  # the big figure on the NPS slide
     assert nps in handout and f"n = {data.insight.n}" in handout
     # The level above, with the difference.
     assert data.parent_name == "Noord"
-    parent = f"Noord: NPS {kits.charts.number(data.parent.nps)}"
+    parent = f"Noord: NPS {charts.number(data.parent.nps)}"
     assert parent in deck and parent in handout
     # Trend over both waves.
     assert [p.wave for p in data.trend] == ["Meting 2025", "Meting 2026"]
