@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cascade import views, views_kits
+from cascade import views, views_kits, views_spel
 
 app_name = "cascade"
 
@@ -24,4 +24,10 @@ urlpatterns = [
          name="session_kit_pdf"),
     path("conversations/", views.MyConversationsView.as_view(), name="my_conversations"),
     path("conversations/<int:pk>/", views.ConversationLogView.as_view(), name="conversation_log"),
+    # The live session (the "spel") on the room engine.
+    path("sessions/<int:pk>/spel/open/", views_spel.SpelOpenView.as_view(), name="spel_open"),
+    path("sessions/<int:pk>/spel/", views_spel.SpelConsoleView.as_view(), name="spel_console"),
+    path("sessions/<int:pk>/spel/screen/", views_spel.SpelScreenView.as_view(), name="spel_screen"),
+    path("sessions/<int:pk>/spel/live/", views_spel.SpelPhoneView.as_view(), name="spel_phone"),
+    path("sessions/<int:pk>/spel/reveal/", views_spel.SpelRevealView.as_view(), name="spel_reveal"),
 ]

@@ -3,7 +3,7 @@
 The engine (``live.state``) knows a fixed vocabulary of action types and what each
 does to the room's state; a format only says *which* of them each room role may
 use in each phase. A new format (the 1-2-3 session, an improvement-group meeting)
-is a new ``Format`` value, not new engine code.
+is a new ``Format`` value, not new engine code (the 1-2-3 session is the second one).
 
 Facilitator controls (``CONTROLS``) are granted to the facilitator in every phase of
 every format; everything else must be listed per phase and role.
@@ -64,6 +64,8 @@ class Format:
     phases: tuple[Phase, ...]
     vote_budget: int = 3
     controls: frozenset[str] = CONTROLS
+    # Events only the server appends (``live.state.check_server``), never a client.
+    server_events: frozenset[str] = frozenset()
 
     def phase(self, key: str) -> Phase:
         for phase in self.phases:
@@ -159,7 +161,59 @@ ARENA = Format(
     ),
 )
 
-FORMATS: dict[str, Format] = {ARENA.key: ARENA}
+# The 1-2-3 session (1-2-3-spel): the unit's people first guess their customers' answers,
+# then see them (inside-out against outside-in), hear the customers' own words, choose
+# what to work on and commit. The participants take part in the room as employees; the
+# real answers come from the server (``answers_reveal``), computed from the research.
+CASCADE = Format(
+    key="cascade",
+    label=_("1-2-3 session"),
+    vote_budget=3,
+    server_events=frozenset({"guess_setup", "answers_reveal"}),
+    phases=(
+        Phase(
+            key="guess",
+            label=_("Guess: what do our customers say?"),
+            prompt=_("Estimate the NPS, the share of promoters, the driver that matters most and "
+                     "the biggest complaint. Only you see your guess until the reveal."),
+            timer_seconds=5 * 60,
+            may=_may(employee={"guess_submit"}),
+        ),
+        Phase(
+            key="reveal",
+            label=_("The customer's answer"),
+            prompt=_("Our guesses next to what the customers said."),
+        ),
+        Phase(
+            key="voice",
+            label=_("The voice of the customer"),
+            prompt=_("What customers wrote, in their own words."),
+            may=_may(facilitator={"quote_show"}),
+        ),
+        Phase(
+            key="choose",
+            label=_("Choose what to work on"),
+            prompt=_("Propose what to improve, then give your dots to what matters most."),
+            timer_seconds=15 * 60,
+            may=_may(
+                employee={"group_create", "vote_cast", "vote_retract"},
+                facilitator={"group_create"},
+            ),
+        ),
+        Phase(
+            key="commit",
+            label=_("Agree and commit"),
+            prompt=_("Which actions do we agree, and what will you do yourself?"),
+            timer_seconds=10 * 60,
+            may=_may(
+                employee={"commitment_add"},
+                facilitator={"action_confirm"},
+            ),
+        ),
+    ),
+)
+
+FORMATS: dict[str, Format] = {ARENA.key: ARENA, CASCADE.key: CASCADE}
 
 
 def format_get(key: str) -> Format:

@@ -102,7 +102,9 @@ def room_participant_remove(*, room: Room, membership: Membership | None = None,
 # Organiser events: the planner of a session acts on the room from outside it (changing
 # the moderator before the start, closing it when the session is finished). They are
 # logged like every other event, with the role "organiser".
-ORGANISER_EVENTS = frozenset({"facilitator_handover", "room_close"})
+# Server events (``live.state.SERVER_TYPES``, e.g. the revealed answers of a 1-2-3
+# session) come this way too, checked by ``live.state.check_server``.
+ORGANISER_EVENTS = frozenset({"facilitator_handover", "room_close", *room_state.SERVER_TYPES})
 
 
 def room_organiser_event(*, room: Room, by: Membership, type: str, payload: dict,
@@ -125,6 +127,9 @@ def room_organiser_event(*, room: Room, by: Membership, type: str, payload: dict
             if locked.facilitator_id == payload["to"]:
                 return None
             payload = {"to": payload["to"]}
+        elif type in room_state.SERVER_TYPES:
+            payload = room_state.check_server(locked.state, type=type, payload=payload,
+                                              allowed=format_get(locked.format).server_events)
         else:
             payload = {}
         record = _append(locked, membership=by, contact=None, role="organiser", type=type,

@@ -20,6 +20,10 @@ Three functions make the reconnect guarantee:
 For every valid log, ``visible(apply(s, e), v) == apply(visible(s, v), redact(e, s, v))``:
 a client that applies what it is sent to what it has always holds exactly its view of
 the fresh state. ``check`` validates an action against the state before it is stored.
+
+Server events (``SERVER_TYPES``) are never a client's action: the server appends them
+through ``live.services.room_organiser_event`` after ``check_server``, with figures it
+computed itself (the real answers of a 1-2-3 session's guessing round).
 """
 
 from __future__ import annotations
@@ -31,6 +35,17 @@ from collections.abc import Iterable
 # the sequence number, so that nobody sees a gap.
 PRIVATE_TYPES = frozenset({"note_add", "question_prepare"})
 HIDDEN = "hidden"
+# Events everyone sees happen, but only their author sees the contents of (until revealed):
+# the others receive the event with an empty payload, so that "who has guessed" shows.
+SEALED_TYPES = frozenset({"guess_submit"})
+# Appended by the server only (``check_server``), never accepted from a client.
+SERVER_TYPES = frozenset({"guess_setup", "answers_reveal"})
+
+# A guess in a 1-2-3 session: the unit's NPS, its share of promoters, the driver that
+# matters most and the theme that pulls the NPS down most.
+GUESS_FIELDS = ("nps", "promoters", "driver", "theme")
+GUESS_POINTS = 25  # per field; a perfect guess scores 100
+MAX_CHOICES = 60
 
 STATEMENT_KINDS = ("experience", "wish", "expectation", "complaint", "answer")
 SENTIMENTS = ("positive", "negative", "")
@@ -56,6 +71,8 @@ def initial() -> dict:
         "timer": {"running": False, "ends_at": None, "remaining_ms": 0},
         "statements": {}, "notes": {}, "questions": {}, "current_question": None,
         "groups": {}, "votes": {}, "evaluations": {}, "commitments": {}, "actions": {},
+        "choices": {"drivers": [], "themes": []}, "guesses": {}, "reveal": None,
+        "quotes": {}, "current_quote": None,
     }
 
 
@@ -222,6 +239,41 @@ def _action_confirm(s: dict, e: dict) -> None:
     })
 
 
+def _guess_setup(s: dict, e: dict) -> None:
+    s["choices"] = {"drivers": e["payload"]["drivers"], "themes": e["payload"]["themes"]}
+
+
+def _guess_submit(s: dict, e: dict) -> None:
+    # Keyed by the participant: a new guess replaces their previous one. A sealed copy
+    # (``redact``) has an empty payload and so gives the contents as None.
+    p = e["payload"]
+    s["guesses"] = _with(s, "guesses", e["actor"], {
+        "by": e["actor"], **{key: p.get(key) for key in GUESS_FIELDS}, "hidden": True, "at": e["at"],
+    })
+
+
+def _answers_reveal(s: dict, e: dict) -> None:
+    p = e["payload"]
+    guesses = dict(s["guesses"])
+    # A client that only saw sealed guesses receives their contents with the event.
+    for g in p.get("revealed", []):
+        guesses[g["by"]] = dict(g)
+    for by, g in guesses.items():
+        if g["hidden"]:
+            guesses[by] = {**g, "hidden": False}
+    s["guesses"] = guesses
+    s["reveal"] = {"actual": p["actual"], "scores": p["scores"], "winners": p["winners"],
+                   "at": e["at"]}
+
+
+def _quote_show(s: dict, e: dict) -> None:
+    qid = str(e["seq"])
+    s["quotes"] = _with(s, "quotes", qid, {"id": qid, "text": e["payload"]["text"],
+                                           "unit": e["payload"].get("unit", ""), "by": e["actor"],
+                                           "at": e["at"]})
+    s["current_quote"] = qid
+
+
 def _set(key: str, value):
     def handler(s: dict, e: dict) -> None:
         s[key] = value
@@ -261,8 +313,12 @@ REDUCERS = {
     "evaluation_add": _text_item("evaluations"),
     "commitment_add": _text_item("commitments"),
     "action_confirm": _action_confirm,
+    "guess_setup": _guess_setup,
+    "guess_submit": _guess_submit,
+    "answers_reveal": _answers_reveal,
+    "quote_show": _quote_show,
 }
-ACTION_TYPES = frozenset(REDUCERS) - {"room_created"}
+ACTION_TYPES = frozenset(REDUCERS) - {"room_created"} - SERVER_TYPES
 
 
 def apply(state: dict, event: dict) -> dict:
@@ -295,7 +351,14 @@ def visible(state: dict, viewer: str | None) -> dict:
     view["notes"] = {k: n for k, n in state["notes"].items() if n["by"] == viewer}
     view["questions"] = {k: q for k, q in state["questions"].items()
                          if not q["hidden"] or q["by"] == viewer}
+    if "guesses" in state:  # rooms stored before guesses existed have none
+        view["guesses"] = {k: g if not g["hidden"] or g["by"] == viewer else _sealed(g)
+                           for k, g in state["guesses"].items()}
     return view
+
+
+def _sealed(guess: dict) -> dict:
+    return {**guess, **dict.fromkeys(GUESS_FIELDS)}
 
 
 def redact(event: dict, before: dict, viewer: str | None) -> dict:
@@ -306,6 +369,13 @@ def redact(event: dict, before: dict, viewer: str | None) -> dict:
     """
     if event["type"] in PRIVATE_TYPES and viewer != event["actor"]:
         return {"seq": event["seq"], "type": HIDDEN, "at": event["at"]}
+    if event["type"] in SEALED_TYPES and viewer != event["actor"]:
+        return {**event, "payload": {}}
+    if event["type"] == "answers_reveal":
+        hidden = [g for g in before.get("guesses", {}).values() if g["hidden"]]
+        if hidden:
+            revealed = [{**g, "hidden": False} for g in sorted(hidden, key=lambda g: g["by"])]
+            return {**event, "payload": {**event["payload"], "revealed": revealed}}
     if event["type"] in ("phase_next", "phase_back"):
         target = before["plan"]["phases"][_target_index(before, event["type"])] \
             if before["plan"]["phases"] else {}
@@ -457,7 +527,115 @@ def _clean(state: dict, actor: str, role: str, action: str, payload: dict) -> di
                 raise ActionRefused("invalid", "due must be a date (YYYY-MM-DD)") from None
         return {"title": _text(payload, "title", MAX_TITLE), "owner": _int(payload, "owner"),
                 "due": due, "group": _ref(payload, "group", state["groups"], required=False)}
+    if action == "guess_submit":
+        if state["reveal"] is not None:
+            raise ActionRefused("invalid", "the answers have been revealed")
+        return {
+            "nps": _whole(payload, "nps", -100, 100),
+            "promoters": _whole(payload, "promoters", 0, 100),
+            "driver": _choice_key(payload, "driver", state["choices"]["drivers"]),
+            "theme": _choice_key(payload, "theme", state["choices"]["themes"]),
+        }
+    if action == "quote_show":
+        return {"text": _text(payload), "unit": _text(payload, "unit", MAX_TITLE, required=False)}
     raise ActionRefused("unknown_action", f"unknown action {action!r}")
+
+
+def _whole(payload: dict, key: str, low: int, high: int, required: bool = True) -> int | None:
+    value = payload.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ActionRefused("invalid", f"{key} must be a whole number from {low} to {high}")
+    return value
+
+
+def _choice_key(payload: dict, key: str, choices: list[dict]) -> str | None:
+    """Return the key chosen from ``choices`` (required when there is anything to choose)."""
+    value = payload.get(key)
+    if value is None and not choices:
+        return None
+    if not isinstance(value, str) or value not in {c["key"] for c in choices}:
+        raise ActionRefused("invalid", f"{key} must be one of the choices")
+    return value
+
+
+# Server events -------------------------------------------------------------------------------
+
+def _choice_list(payload: dict, key: str) -> list[dict]:
+    items = payload.get(key, [])
+    if not isinstance(items, list) or len(items) > MAX_CHOICES:
+        raise ActionRefused("invalid", f"{key} must be a list of at most {MAX_CHOICES}")
+    out, seen = [], set()
+    for item in items:
+        if not isinstance(item, dict):
+            raise ActionRefused("invalid", f"each of {key} must be an object")
+        choice = {"key": _text(item, "key", 80), "label": _text(item, "label", MAX_TITLE)}
+        if choice["key"] in seen:
+            raise ActionRefused("invalid", f"{key} repeats {choice['key']!r}")
+        seen.add(choice["key"])
+        out.append(choice)
+    return out
+
+
+def guess_score(guess: dict, actual: dict) -> dict:
+    """Return the points of one guess against the actual answers: closer scores more.
+
+    Each field is worth ``GUESS_POINTS``: the NPS loses a point for every two points
+    off, the promoter share a point for every percentage point off; the driver and the
+    theme score all or nothing. A field without an actual answer scores nothing for
+    anyone. Integers only, so every client computes the same.
+    """
+    points = {}
+    for key, per_point in (("nps", 2), ("promoters", 1)):
+        g, a = guess.get(key), actual.get(key)
+        points[key] = (0 if g is None or a is None
+                       else max(0, GUESS_POINTS - abs(g - a) // per_point))
+    for key in ("driver", "theme"):
+        g, a = guess.get(key), actual.get(key)
+        points[key] = GUESS_POINTS if g is not None and g == a else 0
+    points["total"] = sum(points[key] for key in GUESS_FIELDS)
+    return points
+
+
+def check_server(state: dict, *, type: str, payload: dict, allowed: frozenset[str]) -> dict:
+    """Validate a server event for the room's ``state``; return the payload to store.
+
+    ``allowed`` is the room format's server events. For ``answers_reveal`` the payload
+    carries the actual answers only; the scores are computed here, from every guess
+    in the room at that moment, under the room's lock.
+    """
+    if type not in SERVER_TYPES:
+        raise ActionRefused("unknown_action", f"{type!r} is not a server event")
+    if type not in allowed:
+        raise ActionRefused("not_allowed", f"{type} is not part of this format")
+    if not isinstance(payload, dict):
+        raise ActionRefused("invalid", "payload must be an object")
+    if state["closed"]:
+        raise ActionRefused("closed", "the room is closed")
+    if type == "guess_setup":
+        if state["guesses"]:
+            raise ActionRefused("invalid", "guessing has started")
+        return {"drivers": _choice_list(payload, "drivers"), "themes": _choice_list(payload, "themes")}
+    # answers_reveal
+    if state["reveal"] is not None:
+        raise ActionRefused("invalid", "the answers have been revealed")
+    given = payload.get("actual")
+    if not isinstance(given, dict):
+        raise ActionRefused("invalid", "actual must be an object")
+    actual = {
+        "nps": _whole(given, "nps", -100, 100, required=False),
+        "promoters": _whole(given, "promoters", 0, 100, required=False),
+        "driver": None, "theme": None,
+        "responses": _whole(given, "responses", 0, 10**9, required=False),
+    }
+    for key, choices in (("driver", "drivers"), ("theme", "themes")):
+        if given.get(key) is not None:
+            actual[key] = _choice_key(given, key, state["choices"][choices])
+    scores = {by: guess_score(g, actual) for by, g in sorted(state["guesses"].items())}
+    best = max((points["total"] for points in scores.values()), default=0)
+    winners = [by for by, points in scores.items() if best > 0 and points["total"] == best]
+    return {"actual": actual, "scores": scores, "winners": winners}
 
 
 def check(state: dict, *, actor: str, role: str, action: str, payload: dict,

@@ -7,18 +7,11 @@ customer's phone drops off the network and catches up, statements are grouped by
 ticking and by dragging, groups get votes and an owner, round 3 ends in an agreed
 action, and the finished arena yields a PDF report.
 
-The room needs WebSockets, so the test serves the project's ASGI application with
-uvicorn in a thread (Django's ``live_server`` is WSGI only). SQLite's test database
-lives in memory, where the server's threads could only share it through SQLite's
-shared cache, whose table locks fail at once instead of waiting; so for this module
-the test database is copied to a file (WAL, with a busy timeout, like production).
+The room needs WebSockets: ``tests.asgi_server`` serves the project's ASGI application
+with uvicorn in a thread, over a file copy of the test database.
 """
 
 import re
-import socket
-import sqlite3
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -32,80 +25,16 @@ from arena import room_labels, services
 from arena.models import ArenaOutcome, ArenaStatus
 from conftest import PASSWORD
 from live.models import Room
+from tests import asgi_server as serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+file_database = serving.file_database  # the shared fixtures, found here by their names
+asgi_server = serving.asgi_server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 800}
 HOUR_MS = 3_600_000
-
-
-@pytest.fixture(scope="module", autouse=True)
-def file_database(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Serve this module's tests from a file copy of the SQLite test database.
-
-    The in-memory database stays open (Django never closes it) and comes back
-    afterwards, so the modules that run later see no difference. Other databases
-    (PostgreSQL) are shared between threads as they are.
-    """
-    from django.db import connections
-
-    with django_db_blocker.unblock():
-        memory = connections["default"]
-        if memory.vendor != "sqlite" or not memory.is_in_memory_db():
-            yield None
-            return
-        path = tmp_path_factory.mktemp("room-db") / "test.sqlite3"
-        memory.ensure_connection()
-        target = sqlite3.connect(path)
-        memory.connection.backup(target)
-        target.close()
-        shared = memory.settings_dict  # the dict every new connection is made from
-        memory.settings_dict = dict(shared)
-        memory_name = shared["NAME"]
-        shared["NAME"] = str(path)
-        connections["default"] = connections.create_connection("default")
-    try:
-        yield path
-    finally:
-        with django_db_blocker.unblock():
-            connections["default"].close()
-            shared["NAME"] = memory_name
-            memory.settings_dict = shared
-            connections["default"] = memory
-
-
-@pytest.fixture
-def asgi_server(file_database, transactional_db):
-    """Serve the project's ASGI application (HTTP, static files, WebSockets) on a free port."""
-    import uvicorn
-    from channels.routing import ProtocolTypeRouter
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-    from django.core.asgi import get_asgi_application
-
-    from outsidein.asgi import application as project
-
-    app = ProtocolTypeRouter({
-        "http": ASGIStaticFilesHandler(get_asgi_application()),
-        "websocket": project.application_mapping["websocket"],
-    })
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning",
-                                           timeout_graceful_shutdown=2))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
 
 
 @pytest.fixture

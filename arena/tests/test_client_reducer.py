@@ -2,8 +2,9 @@
 
 The script is loaded into headless Chromium on an empty page (without a room config it
 only defines ``window.LiveRoom``), and its ``apply`` is run over logs built the way the
-server builds them: a rich log that uses every event type, and Hypothesis' valid logs
-from ``live/tests/test_state.py``. States cross as JSON text both ways, so the
+server builds them: rich logs of the arena and of the 1-2-3 session that together use
+every event type, and Hypothesis' valid logs of both formats from
+``live/tests/test_state.py``. States cross as JSON text both ways, so the
 comparison is exact. No Node needed.
 """
 
@@ -15,17 +16,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from live import state as rs
+from live.formats import CASCADE
 from live.tests.test_state import (
     CUST1,
     CUST2,
+    DRIVERS,
     EMP1,
     EMP2,
     FACILITATOR,
     SCRIBE,
+    THEMES,
     VIEWERS,
     Log,
+    any_logs,
     roundtrip,
-    valid_logs,
 )
 
 pytestmark = pytest.mark.browser
@@ -120,25 +124,59 @@ def rich_log() -> list[dict]:
     ]
 
 
-def test_the_page_knows_every_event_type_and_the_rich_log_uses_them(page):
+def cascade_rich_log() -> list[dict]:
+    """Return a valid 1-2-3 session log: guesses (one changed), the reveal, quote cards,
+    proposals and dot votes, commitments and actions."""
+    log = Log(CASCADE)
+    log.server("guess_setup", drivers=DRIVERS, themes=THEMES)
+    log.add(EMP1, "guess_submit", nps=12, promoters=40, driver="advies", theme="wachttijd")
+    log.add(EMP2, "guess_submit", nps=-20, promoters=25, driver="prijs", theme="bereikbaarheid")
+    log.add(EMP1, "guess_submit", nps=5, promoters=35, driver="prijs", theme="wachttijd")
+    log.add(FACILITATOR, "timer_start", seconds=120)
+    log.add(FACILITATOR, "phase_next")
+    log.server("answers_reveal", actual={"nps": -8, "promoters": 31, "driver": "prijs",
+                                         "theme": "wachttijd", "responses": 143})
+    log.add(FACILITATOR, "phase_next")
+    log.add(FACILITATOR, "quote_show", text="Ik word nooit teruggebeld", unit="Noord")
+    log.add(FACILITATOR, "quote_show", text="De monteur is altijd vriendelijk", unit="")
+    log.add(FACILITATOR, "phase_next")
+    g1 = str(log.add(EMP1, "group_create", title="Terugbellen binnen een dag")["seq"])
+    g2 = str(log.add(FACILITATOR, "group_create", title="Monteurs beter inplannen")["seq"])
+    log.add(EMP1, "vote_cast", group=g1)
+    log.add(EMP2, "vote_cast", group=g1)
+    log.add(EMP2, "vote_cast", group=g2)
+    log.add(EMP2, "vote_retract", group=g2)
+    log.add(FACILITATOR, "phase_next")
+    log.add(EMP2, "commitment_add", text="Ik bel mijn detractors deze week")
+    log.add(FACILITATOR, "action_confirm", title="Terugbelnorm", owner=2, due="2031-01-31", group=g1)
+    log.add(FACILITATOR, "room_close")
+    return log.events
+
+
+RICH_LOGS = {"arena": rich_log, "cascade": cascade_rich_log}
+
+
+def test_the_page_knows_every_event_type_and_the_rich_logs_use_them(page):
     assert sorted(page.evaluate("LiveRoom.types")) == sorted(rs.REDUCERS)
-    assert {e["type"] for e in rich_log()} >= set(rs.REDUCERS)
+    assert {e["type"] for e in rich_log() + cascade_rich_log()} >= set(rs.REDUCERS)
 
 
-def test_the_page_derives_the_same_state_as_the_server_without_changing_its_input(page):
-    log = rich_log()
+@pytest.mark.parametrize("name", RICH_LOGS)
+def test_the_page_derives_the_same_state_as_the_server_without_changing_its_input(page, name):
+    log = RICH_LOGS[name]()
     expected = roundtrip(rs.derive(log))
     assert expected["closed"] and expected["seq"] == log[-1]["seq"]
     assert js_derive(page, log) == expected
-    for k in (1, 7, 14, 25, len(log) - 3):  # states the page could hold on the way
+    for k in (1, 7, 14, min(25, len(log) - 1), len(log) - 3):  # states the page could hold
         assert js_derive(page, log[:k]) == roundtrip(rs.derive(log[:k]))
     result = page.evaluate(APPLY_PURELY, json.dumps(log))
     assert not result.startswith("apply changed"), result
     assert json.loads(result) == expected
 
 
-def test_applying_what_each_viewer_is_sent_gives_that_viewers_view(page):
-    log = rich_log()
+@pytest.mark.parametrize("name", RICH_LOGS)
+def test_applying_what_each_viewer_is_sent_gives_that_viewers_view(page, name):
+    log = RICH_LOGS[name]()
     for viewer in VIEWERS:
         for k in (1, 5, 12, 20):
             server = rs.derive(log[:k])
@@ -152,7 +190,7 @@ def test_applying_what_each_viewer_is_sent_gives_that_viewers_view(page):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(log=valid_logs(), data=st.data())
+@given(log=any_logs, data=st.data())
 def test_the_page_agrees_with_the_server_on_any_valid_log(page, log, data):
     assert js_derive(page, log) == roundtrip(rs.derive(log))
     k = data.draw(st.integers(1, len(log)))

@@ -2,11 +2,12 @@
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from live import state as rs
-from live.formats import ARENA, RoomRole
+from live.formats import ARENA, CASCADE, RoomRole
 from live.state import ActionRefused
 
 FACILITATOR, EMP1, EMP2, SCRIBE, OBSERVER = "m:1", "m:2", "m:3", "m:4", "m:5"
@@ -22,10 +23,17 @@ def role_of(state: dict, actor: str) -> str:
     return RoomRole.FACILITATOR if state["facilitator"] == actor else BASE_ROLE[actor]
 
 
-def created(at: int = 1_000) -> dict:
+def created(at: int = 1_000, fmt=ARENA) -> dict:
     return {"seq": 1, "type": "room_created", "actor": FACILITATOR, "role": "facilitator",
-            "at": at, "payload": {"plan": ARENA.plan(), "title": "Arena",
+            "at": at, "payload": {"plan": fmt.plan(), "title": fmt.key.title(),
                                   "facilitator": FACILITATOR}}
+
+
+# The guessing round of a 1-2-3 session: the choices the server sets up.
+DRIVERS = [{"key": "advies", "label": "Advies"}, {"key": "prijs", "label": "Prijs"},
+           {"key": "levering", "label": "Levering"}]
+THEMES = [{"key": "bereikbaarheid", "label": "Bereikbaarheid"},
+          {"key": "wachttijd", "label": "Wachttijd"}]
 
 
 def roundtrip(value):
@@ -36,39 +44,77 @@ def roundtrip(value):
 class Log:
     """Build a valid log the way the server does: check, then apply."""
 
-    def __init__(self):
-        self.events = [created()]
+    def __init__(self, fmt=ARENA):
+        self.fmt = fmt
+        self.events = [created(fmt=fmt)]
         self.state = rs.derive(self.events)
+
+    def _append(self, actor: str, role: str, action: str, payload: dict) -> None:
+        last = self.events[-1]
+        event = {"seq": last["seq"] + 1, "type": action, "actor": actor, "role": role,
+                 "payload": payload, "at": last["at"] + 1_500}
+        self.events.append(event)
+        self.state = rs.apply(self.state, event)
 
     def try_add(self, actor: str, action: str, payload: dict) -> bool:
         role = role_of(self.state, actor)
         try:
             cleaned = rs.check(self.state, actor=actor, role=role, action=action, payload=payload,
-                               allowed=ARENA.allowed(self.state["phase"], role))
+                               allowed=self.fmt.allowed(self.state["phase"], role))
         except ActionRefused:
             return False
-        last = self.events[-1]
-        event = {"seq": last["seq"] + 1, "type": action, "actor": actor, "role": role,
-                 "payload": cleaned, "at": last["at"] + 1_500}
-        self.events.append(event)
-        self.state = rs.apply(self.state, event)
+        self._append(actor, role, action, cleaned)
         return True
 
     def add(self, actor: str, action: str, **payload) -> dict:
         assert self.try_add(actor, action, payload), (actor, action, payload)
         return self.events[-1]
 
+    def try_server(self, type: str, payload: dict) -> bool:
+        """Append a server event the way ``live.services.room_organiser_event`` does."""
+        try:
+            cleaned = rs.check_server(self.state, type=type, payload=payload,
+                                      allowed=self.fmt.server_events)
+        except ActionRefused:
+            return False
+        self._append(FACILITATOR, "organiser", type, cleaned)
+        return True
+
+    def server(self, type: str, **payload) -> dict:
+        assert self.try_server(type, payload), (type, payload)
+        return self.events[-1]
+
+
+def _server_payload(draw, type: str) -> dict:
+    if type == "guess_setup":
+        return {"drivers": DRIVERS, "themes": THEMES}
+    maybe = lambda values: draw(st.one_of(st.none(), values))  # noqa: E731
+    return {"actual": {
+        "nps": maybe(st.integers(-100, 100)), "promoters": maybe(st.integers(0, 100)),
+        "driver": maybe(st.sampled_from([c["key"] for c in DRIVERS])),
+        "theme": maybe(st.sampled_from([c["key"] for c in THEMES])),
+        "responses": maybe(st.integers(0, 500))}}
+
 
 @st.composite
-def valid_logs(draw, max_steps=80):
-    log = Log()
+def valid_logs(draw, fmt=ARENA, max_steps=80):
+    log = Log(fmt)
+    if fmt.server_events and draw(st.integers(0, 9)) > 0:
+        log.server("guess_setup", drivers=DRIVERS, themes=THEMES)
     for _ in range(draw(st.integers(0, max_steps))):
+        if fmt.server_events and draw(st.integers(0, 14)) == 0:
+            # The server reveals the answers (or tries to set the choices again).
+            type = draw(st.sampled_from(sorted(fmt.server_events)))
+            log.try_server(type, _server_payload(draw, type))
+            continue
         actor = draw(st.sampled_from(ACTORS))
         s = log.state
         # Mostly what the actor's role may do now (so logs get rich), sometimes anything
         # (so refusals are exercised); closing the room is rare, as it ends the log.
-        allowed = sorted(ARENA.allowed(s["phase"], role_of(s, actor)) - {"room_close"})
-        if allowed and draw(st.integers(0, 9)) > 0:
+        allowed = sorted(fmt.allowed(s["phase"], role_of(s, actor)) - {"room_close"})
+        if fmt is CASCADE and "phase_next" in allowed and draw(st.integers(0, 4)) == 0:
+            action = "phase_next"  # a short session still reaches choosing and committing
+        elif allowed and draw(st.integers(0, 9)) > 0:
             action = draw(st.sampled_from(allowed))
         else:
             action = draw(st.sampled_from(sorted(rs.ACTION_TYPES)))
@@ -78,14 +124,22 @@ def valid_logs(draw, max_steps=80):
             "text": text, "title": text, "kind": draw(st.sampled_from(rs.STATEMENT_KINDS)),
             "sentiment": draw(st.sampled_from(rs.SENTIMENTS)), "customer": 1,
             "question": pick(s["questions"]), "statement": pick(s["statements"]),
-            "group": pick(s["groups"]), "statements": [pick(s["statements"])],
+            "group": pick(s["groups"]), "statements": [pick(s["statements"])] if s["statements"] else [],
             "seconds": draw(st.sampled_from([None, 30, 600])), "owner": 2,
             "to": draw(st.sampled_from([1, 2, 4])), "due": "2026-03-01",
+            "nps": draw(st.integers(-110, 110)), "promoters": draw(st.integers(-5, 105)),
+            "driver": draw(st.sampled_from([None, "advies", "prijs", "levering", "onbekend"])),
+            "theme": draw(st.sampled_from([None, "wachttijd", "bereikbaarheid"])),
+            "unit": text,
         }
         if action == "statement_add" and draw(st.booleans()):
             payload["question"] = None
         log.try_add(actor, action, payload)
     return log.events
+
+
+# Logs of every format: the arena's and the 1-2-3 session's.
+any_logs = st.one_of(valid_logs(), valid_logs(CASCADE))
 
 
 # Derivation ---------------------------------------------------------------------------------
@@ -173,7 +227,7 @@ def test_hidden_questions_can_not_be_upvoted_or_picked():
 # The reconnect guarantee -----------------------------------------------------------------------
 
 @settings(max_examples=150, deadline=None)
-@given(valid_logs(), st.data())
+@given(any_logs, st.data())
 def test_deriving_a_prefix_then_applying_the_rest_equals_deriving_everything(log, data):
     k = data.draw(st.integers(0, len(log)))
     stale = roundtrip(rs.derive(log[:k]))
@@ -181,7 +235,7 @@ def test_deriving_a_prefix_then_applying_the_rest_equals_deriving_everything(log
 
 
 @settings(max_examples=150, deadline=None)
-@given(valid_logs(), st.data())
+@given(any_logs, st.data())
 def test_a_client_applying_what_it_missed_to_its_view_holds_the_fresh_view(log, data):
     k = data.draw(st.integers(1, len(log)))
     viewer = data.draw(st.sampled_from(VIEWERS))
@@ -194,8 +248,114 @@ def test_a_client_applying_what_it_missed_to_its_view_holds_the_fresh_view(log, 
 
 
 @settings(max_examples=100, deadline=None)
-@given(valid_logs(), st.sampled_from(VIEWERS))
+@given(any_logs, st.sampled_from(VIEWERS))
 def test_a_view_never_contains_someone_elses_private_items(log, viewer):
     view = rs.visible(rs.derive(log), viewer)
     assert all(note["by"] == viewer for note in view["notes"].values())
     assert all(not q["hidden"] or q["by"] == viewer for q in view["questions"].values())
+    assert all(not g["hidden"] or g["by"] == viewer or all(g[k] is None for k in rs.GUESS_FIELDS)
+               for g in view["guesses"].values())
+
+
+# The 1-2-3 session's guesses -------------------------------------------------------------------
+
+def guessing() -> Log:
+    log = Log(CASCADE)
+    log.server("guess_setup", drivers=DRIVERS, themes=THEMES)
+    return log
+
+
+def test_a_guess_is_sealed_for_everyone_but_its_author_until_the_reveal():
+    log = guessing()
+    event = log.add(EMP1, "guess_submit", nps=12, promoters=40, driver="advies", theme="wachttijd")
+    mine = rs.visible(log.state, EMP1)["guesses"][EMP1]
+    assert (mine["nps"], mine["promoters"], mine["driver"], mine["theme"]) == (12, 40, "advies",
+                                                                               "wachttijd")
+    for viewer in (EMP2, FACILITATOR, OBSERVER, None):
+        sealed = rs.visible(log.state, viewer)["guesses"][EMP1]
+        assert sealed["hidden"] and all(sealed[k] is None for k in rs.GUESS_FIELDS)
+        assert rs.redact(event, log.state, viewer)["payload"] == {}
+    assert rs.redact(event, log.state, EMP1) == event
+
+
+def test_a_participant_may_change_their_guess_until_the_reveal_and_not_after():
+    log = guessing()
+    log.add(EMP1, "guess_submit", nps=12, promoters=40, driver="advies", theme="wachttijd")
+    log.add(EMP1, "guess_submit", nps=-5, promoters=30, driver="prijs", theme="wachttijd")
+    assert list(log.state["guesses"]) == [EMP1] and log.state["guesses"][EMP1]["nps"] == -5
+    log.add(FACILITATOR, "phase_next")
+    assert not log.try_add(EMP1, "guess_submit", {"nps": 0, "promoters": 30, "driver": "prijs",
+                                                  "theme": "wachttijd"})  # not in this phase
+    log.add(FACILITATOR, "phase_back")
+    log.server("answers_reveal", actual={"nps": -8, "promoters": 31, "driver": "prijs",
+                                         "theme": "wachttijd", "responses": 120})
+    with pytest.raises(ActionRefused, match="revealed"):
+        rs.check(log.state, actor=EMP1, role=RoomRole.EMPLOYEE, action="guess_submit",
+                 payload={"nps": 0, "promoters": 30, "driver": "prijs", "theme": "wachttijd"},
+                 allowed=CASCADE.allowed("guess", RoomRole.EMPLOYEE))
+
+
+@pytest.mark.parametrize("payload", [
+    {"nps": 101, "promoters": 40, "driver": "advies", "theme": "wachttijd"},
+    {"nps": 10, "promoters": -1, "driver": "advies", "theme": "wachttijd"},
+    {"nps": 10.5, "promoters": 40, "driver": "advies", "theme": "wachttijd"},
+    {"nps": 10, "promoters": 40, "driver": "onbekend", "theme": "wachttijd"},
+    {"nps": 10, "promoters": 40, "driver": "advies"},
+])
+def test_a_guess_must_be_within_range_and_from_the_choices(payload):
+    log = guessing()
+    assert not log.try_add(EMP1, "guess_submit", payload)
+
+
+def test_the_reveal_shows_every_guess_and_scores_the_closest_highest():
+    log = guessing()
+    log.add(EMP1, "guess_submit", nps=12, promoters=40, driver="advies", theme="wachttijd")
+    log.add(EMP2, "guess_submit", nps=-10, promoters=30, driver="prijs", theme="wachttijd")
+    before = log.state
+    event = log.server("answers_reveal", actual={"nps": -8, "promoters": 31, "driver": "prijs",
+                                                 "theme": "bereikbaarheid", "responses": 120})
+    reveal = log.state["reveal"]
+    assert reveal["scores"][EMP1] == {"nps": 15, "promoters": 16, "driver": 0, "theme": 0,
+                                      "total": 31}
+    assert reveal["scores"][EMP2] == {"nps": 24, "promoters": 24, "driver": 25, "theme": 0,
+                                      "total": 73}
+    assert reveal["winners"] == [EMP2]
+    assert all(not g["hidden"] for g in rs.visible(log.state, None)["guesses"].values())
+    sent = rs.redact(event, before, None)
+    assert [g["by"] for g in sent["payload"]["revealed"]] == [EMP1, EMP2]
+    assert sent == rs.redact(event, before, EMP1)  # the same for everyone: one serialisation
+
+
+def test_a_field_without_an_answer_scores_nothing_and_ties_share_the_win():
+    actual = {"nps": None, "promoters": 50, "driver": None, "theme": None}
+    assert rs.guess_score({"nps": 0, "promoters": 50, "driver": "a", "theme": "b"}, actual) == {
+        "nps": 0, "promoters": 25, "driver": 0, "theme": 0, "total": 25}
+    log = guessing()
+    for actor in (EMP1, EMP2):
+        log.add(actor, "guess_submit", nps=0, promoters=50, driver="advies", theme="wachttijd")
+    log.server("answers_reveal", actual=actual)
+    assert log.state["reveal"]["winners"] == [EMP1, EMP2]
+
+
+def test_only_the_server_reveals_and_only_once():
+    log = guessing()
+    for action in ("answers_reveal", "guess_setup"):
+        with pytest.raises(ActionRefused) as refused:
+            rs.check(log.state, actor=FACILITATOR, role=RoomRole.FACILITATOR, action=action,
+                     payload={"actual": {"nps": 10}}, allowed=frozenset({action}))
+        assert refused.value.code == "unknown_action"
+    log.server("answers_reveal", actual={"nps": 10})
+    assert not log.try_server("answers_reveal", {"actual": {"nps": 11}})
+    arena = Log()
+    assert not arena.try_server("answers_reveal", {"actual": {"nps": 10}})
+
+
+def test_quote_cards_are_shown_one_at_a_time():
+    log = guessing()
+    for _ in range(2):
+        log.add(FACILITATOR, "phase_next")
+    first = log.add(FACILITATOR, "quote_show", text="Nooit teruggebeld", unit="Noord")
+    second = log.add(FACILITATOR, "quote_show", text="Heel vriendelijk")
+    assert log.state["current_quote"] == str(second["seq"])
+    assert log.state["quotes"][str(first["seq"])]["unit"] == "Noord"
+    assert log.state["quotes"][str(second["seq"])]["unit"] == ""

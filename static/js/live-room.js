@@ -14,7 +14,8 @@
  * words are only ever put in the page with textContent.
  *
  * Loaded without a #room-config element (as the reducer tests do) it only defines
- * window.LiveRoom.{initial, apply, derive}.
+ * window.LiveRoom.{initial, apply, derive}. The 1-2-3 session's page (cascade/spel.js)
+ * builds its own views on LiveRoom.Room; this file boots only the arena's #live-room.
  */
 (function (root) {
   "use strict";
@@ -43,6 +44,8 @@
       timer: {running: false, ends_at: null, remaining_ms: 0},
       statements: {}, notes: {}, questions: {}, current_question: null,
       groups: {}, votes: {}, evaluations: {}, commitments: {}, actions: {},
+      choices: {drivers: [], themes: []}, guesses: {}, reveal: null,
+      quotes: {}, current_quote: null,
     };
   }
 
@@ -216,6 +219,40 @@
     });
   }
 
+  const GUESS_FIELDS = ["nps", "promoters", "driver", "theme"];
+
+  function guessSetup(s, e) {
+    s.choices = {drivers: e.payload.drivers, themes: e.payload.themes};
+  }
+
+  function guessSubmit(s, e) {
+    // Keyed by the participant; a sealed copy has an empty payload: contents null.
+    const actor = actorOf(e);
+    const guess = {by: actor};
+    for (const key of GUESS_FIELDS) guess[key] = get(e.payload, key, null);
+    guess.hidden = true;
+    guess.at = e.at;
+    s.guesses = withItem(s, "guesses", actor, guess);
+  }
+
+  function answersReveal(s, e) {
+    const p = e.payload;
+    const guesses = Object.assign({}, s.guesses);
+    for (const g of get(p, "revealed", [])) guesses[g.by] = Object.assign({}, g);
+    for (const by of Object.keys(guesses)) {
+      if (guesses[by].hidden) guesses[by] = Object.assign({}, guesses[by], {hidden: false});
+    }
+    s.guesses = guesses;
+    s.reveal = {actual: p.actual, scores: p.scores, winners: p.winners, at: e.at};
+  }
+
+  function quoteShow(s, e) {
+    const qid = String(e.seq);
+    s.quotes = withItem(s, "quotes", qid, {id: qid, text: e.payload.text,
+                                           unit: get(e.payload, "unit", ""), by: actorOf(e), at: e.at});
+    s.current_quote = qid;
+  }
+
   function setTo(key, value) {
     return function (s) { s[key] = value; };
   }
@@ -253,6 +290,10 @@
     evaluation_add: textItem("evaluations"),
     commitment_add: textItem("commitments"),
     action_confirm: actionConfirm,
+    guess_setup: guessSetup,
+    guess_submit: guessSubmit,
+    answers_reveal: answersReveal,
+    quote_show: quoteShow,
   };
 
   /** Return the state after `event`; `state` itself is never changed.
@@ -1000,7 +1041,8 @@
       }
     }
     const full = this.view === "console";
-    const items = RINGS.filter((ring) => (rings[ring] || []).length || ring === "inner" || ring === "outer")
+    const always = this.config.rings || ["inner", "outer"];  // shown even when empty
+    const items = RINGS.filter((ring) => (rings[ring] || []).length || always.includes(ring))
       .map((ring) => {
         const people = rings[ring] || [];
         const item = h("li", {class: "ring ring-" + ring, "data-testid": "presence-" + ring},
@@ -1455,6 +1497,13 @@
   };
 
   // Start ---------------------------------------------------------------------------------------
+
+  // For the views of other formats (cascade/spel.js): the connection, this room's generic
+  // parts (head, presence, toasts, forms) to build on, and the element helpers.
+  LiveRoom.Room = Room;
+  LiveRoom.Connection = Connection;
+  LiveRoom.dom = {h: h, setChildren: setChildren, fill: fill, firstName: firstName, byId: byId,
+                  dateText: dateText};
 
   function boot() {
     const source = document.getElementById("room-config");
