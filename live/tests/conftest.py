@@ -13,7 +13,6 @@ from live import services
 from live.formats import RoomRole
 
 
-
 def redis_test_url() -> str:
     """Return a Redis database of this run's own: the SQLite and PostgreSQL runs go side by side."""
     engine = django_settings.DATABASES["default"]["ENGINE"]
