@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     cascade_kits.add_argument("org", metavar="ORG")
     cascade_kits.add_argument("wave", metavar="WAVE")
     cascade_kits.add_argument("--out", required=True, metavar="DIR")
+    cascade_kits.add_argument("--language", choices=["nl", "en"], default="nl")
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "cascade":
         if args.cascade_command == "create":
             return _call("cascade_create", args.org, args.wave)
-        return _call("cascade_kits", args.org, args.wave, "--out", args.out)
+        return _call("cascade_kits", args.org, args.wave, "--out", args.out, "--language", args.language)
     if args.command == "org":
         return _call("org_create", args.slug, "--name", args.name)
     if args.command == "wave":
