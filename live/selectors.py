@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
@@ -47,25 +49,65 @@ def actor_key(actor) -> str:
     return f"c:{actor.pk}"
 
 
+def _member_role(room: Room, membership: Membership, listed) -> str | None:
+    """The role of an active ``membership`` in ``room``; ``listed()`` gives its listed role."""
+    if (membership.organisation_id != room.organisation_id or not membership.is_active
+            or not membership.user.is_active):
+        return None
+    if room.facilitator_id == membership.pk:
+        return RoomRole.FACILITATOR
+    role = listed()
+    if role:
+        return role
+    return RoomRole.OBSERVER if membership.role in WATCHING_ROLES else None
+
+
 def room_role(*, room: Room, membership: Membership | None = None, contact=None) -> str | None:
     """Return the role ``membership`` or ``contact`` has in ``room`` now, or None."""
     if membership is not None:
-        if (membership.organisation_id != room.organisation_id or not membership.is_active
-                or not membership.user.is_active):
-            return None
-        if room.facilitator_id == membership.pk:
-            return RoomRole.FACILITATOR
-        listed = (RoomParticipant.objects.filter(room=room, membership=membership)
-                  .values_list("role", flat=True).first())
-        if listed:
-            return listed
-        return RoomRole.OBSERVER if membership.role in WATCHING_ROLES else None
+        return _member_role(room, membership, lambda: (
+            RoomParticipant.objects.filter(room=room, membership=membership)
+            .values_list("role", flat=True).first()))
     if contact is not None:
         if contact.customer.organisation_id != room.organisation_id:
             return None
         listed = RoomParticipant.objects.filter(room=room, contact=contact).exists()
         return RoomRole.CUSTOMER if listed else None
     return None
+
+
+class RoomRoles:
+    """``room_role`` for several actors of one room, with the participant list read once.
+
+    ``room.facilitator_id`` is read at each call, so a handover within a batch counts;
+    ``reload`` after it, as it changes the list too.
+    """
+
+    def __init__(self, room: Room, actors):
+        self.room = room
+        self.member_ids = {a.pk for a in actors if isinstance(a, Membership)}
+        self.contact_ids = {a.pk for a in actors if not isinstance(a, Membership)}
+        self.reload()
+
+    def reload(self) -> None:
+        rows = (RoomParticipant.objects.filter(room=self.room)
+                .filter(Q(membership_id__in=self.member_ids) | Q(contact_id__in=self.contact_ids))
+                .values_list("membership_id", "contact_id", "role"))
+        self.members, self.contacts = {}, set()
+        for membership_id, contact_id, role in rows:
+            if membership_id is not None:
+                self.members[membership_id] = role
+            else:
+                self.contacts.add(contact_id)
+
+    def of(self, *, membership: Membership | None = None, contact=None) -> str | None:
+        if membership is not None:
+            return _member_role(self.room, membership, lambda: self.members.get(membership.pk))
+        if contact is not None:
+            if contact.customer.organisation_id != self.room.organisation_id:
+                return None
+            return RoomRole.CUSTOMER if contact.pk in self.contacts else None
+        return None
 
 
 def room_get(*, room_id: int) -> Room | None:
@@ -125,51 +167,143 @@ def viewer_recheck(*, viewer: Viewer, session_key: str | None) -> Viewer | None:
     Reads the session afresh from its store: a logout deletes it, a password change
     changes its hash, an expired session no longer loads.
     """
+    return viewers_recheck(room_id=viewer.room_id, sockets=[(viewer, session_key)])[0]
+
+
+def _sessions_load(session_keys: set[str]) -> dict[str, dict]:
+    """Return the data of each live session in ``session_keys`` (missing or expired: absent)."""
     from importlib import import_module
 
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not issubclass(store_class, DatabaseStore) or hasattr(store_class, "cache_key_prefix"):
+        # Another store (cache, signed cookies, cached_db): one load per session.
+        return {key: data for key in session_keys
+                if (data := store_class(session_key=key).load())}
+    decoder = store_class()
+    rows = (store_class.get_model_class().objects
+            .filter(session_key__in=session_keys, expire_date__gt=timezone.now())
+            .values_list("session_key", "session_data"))
+    return {key: data for key, encoded in rows if (data := decoder.decode(encoded))}
+
+
+def viewers_recheck(*, room_id: int, sockets: list[tuple[Viewer, str | None]]) -> list[Viewer | None]:
+    """``viewer_recheck`` for many sockets of one room at once, in a fixed number of queries.
+
+    A worker re-checks all its sockets of a room together (``live.consumers``): one
+    query each for the sessions, the users, their memberships, the room's participant
+    list, the contacts and the revoked links, whatever the number of sockets.
+    """
+    from accounts.models import User
     from accounts.views import CUSTOMER_SESSION_KEY
+    from org.models import Contact
 
-    if not session_key:
-        return None
-    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
-    data = store.load()
-    room = room_get(room_id=viewer.room_id)
+    room = room_get(room_id=room_id)
     if room is None:
-        return None
-    if viewer.user_id is not None:
-        from accounts.models import User
+        return [None] * len(sockets)
+    sessions = _sessions_load({key for _viewer, key in sockets if key})
+    user_ids = {v.user_id for v, key in sockets if v.user_id is not None and key in sessions}
+    accesses = {key: sessions[key].get(CUSTOMER_SESSION_KEY) for v, key in sockets
+                if v.user_id is None and key in sessions}
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids, is_active=True)} if user_ids else {}
+    memberships = {m.user_id: m for m in (Membership.objects.active().select_related("user")
+                                          .filter(user_id__in=users, organisation_id=room.organisation_id))
+                   } if users else {}
+    listed_members, listed_contacts = {}, set()
+    for membership_id, contact_id, role in RoomParticipant.objects.filter(room=room).values_list(
+            "membership_id", "contact_id", "role"):
+        if membership_id is not None:
+            listed_members[membership_id] = role
+        else:
+            listed_contacts.add(contact_id)
+    contact_ids = {a.get("contact") for a in accesses.values() if a}
+    contacts = {c.pk: c for c in Contact.objects.select_related("customer").filter(
+        pk__in=contact_ids, customer__organisation_id=room.organisation_id)} if contact_ids else {}
+    link_ids = {a.get("link") for a in accesses.values() if a and a.get("link") is not None}
+    revoked = set(MagicLink.objects.filter(pk__in=link_ids, revoked_at__isnull=False)
+                  .values_list("pk", flat=True)) if link_ids else set()
 
-        user = User.objects.filter(pk=viewer.user_id, is_active=True).first()
+    def staff(viewer: Viewer, data: dict) -> Viewer | None:
+        user = users.get(viewer.user_id)
         if user is None or str(data.get(SESSION_KEY)) != str(user.pk):
             return None
         session_hash = data.get(HASH_SESSION_KEY)
         if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
             return None
-        fresh = _staff_viewer(room, user)
-    else:
-        access = data.get(CUSTOMER_SESSION_KEY)
+        membership = memberships.get(user.pk)
+        if membership is None:
+            return None
+        role = _member_role(room, membership, lambda: listed_members.get(membership.pk))
+        if role is None or actor_key(membership) != viewer.actor:
+            return None
+        return replace(viewer, role=role, name=membership.name)
+
+    def customer(viewer: Viewer, access) -> Viewer | None:
         if not access or access.get("contact") != viewer.contact_id:
             return None
-        fresh = _customer_viewer(room, access)
-    if fresh is None or fresh.actor != viewer.actor:
-        return None
-    return replace(viewer, role=fresh.role, name=fresh.name)
+        if access.get("purpose") not in LIVE_PURPOSES or access.get("organisation") != room.organisation_id:
+            return None
+        if access.get("link") is not None and access.get("link") in revoked:
+            return None
+        contact = contacts.get(access.get("contact"))
+        if contact is None or contact.pk not in listed_contacts or actor_key(contact) != viewer.actor:
+            return None
+        return replace(viewer, role=RoomRole.CUSTOMER, name=contact.name)
+
+    fresh = []
+    for viewer, key in sockets:
+        if not key or key not in sessions:
+            fresh.append(None)
+        elif viewer.user_id is not None:
+            fresh.append(staff(viewer, sessions[key]))
+        else:
+            fresh.append(customer(viewer, accesses.get(key)))
+    return fresh
 
 
-def events_since(*, room: Room, after_seq: int, viewer: str | None) -> list[dict]:
-    """Return the events after ``after_seq`` as ``viewer`` receives them, oldest first.
+def _folded(room_id: int, upto_seq: int | None = None):
+    """Yield each event of the room's log with the state before it, oldest first.
 
     The log is folded from the start because a redacted event can depend on the
     state before it (a phase that reveals prepared questions carries them).
     """
     state = room_state.initial()
-    missed = []
-    for event in (e.as_event() for e in RoomEvent.objects.filter(room=room).order_by("seq")
-                  .iterator(chunk_size=2000)):
-        if event["seq"] > after_seq:
-            missed.append(room_state.redact(event, state, viewer))
+    events = RoomEvent.objects.filter(room_id=room_id).order_by("seq")
+    if upto_seq is not None:
+        events = events.filter(seq__lte=upto_seq)
+    for record in events.iterator(chunk_size=2000):
+        event = record.as_event()
+        yield event, state
         state = room_state.apply(state, event)
-    return missed
+
+
+def events_since(*, room: Room, after_seq: int, viewer: str | None) -> list[dict]:
+    """Return the events after ``after_seq`` as ``viewer`` receives them, oldest first."""
+    return [room_state.redact(event, before, viewer) for event, before in _folded(room.pk)
+            if event["seq"] > after_seq]
+
+
+def envelope(event: dict) -> str:
+    """An event as a client receives it live (``live.hub.ENVELOPE_PREFIX`` relies on the form)."""
+    return json.dumps({"type": "event", "event": event}, separators=(",", ":"))
+
+
+def event_message(event: dict, before: dict) -> dict:
+    """The channel-layer message of a stored event, serialised once for its author and once
+    for everyone else (``live.hub`` hands it to the sockets)."""
+    author = room_state.redact(event, before, event["actor"])
+    others = room_state.redact(event, before, None)
+    author_text = envelope(author)
+    return {"type": "room.event", "seq": event["seq"], "actor": event["actor"] or "",
+            "author": author_text, "others": author_text if others == author else envelope(others)}
+
+
+def event_messages(*, room_id: int, after_seq: int, upto_seq: int) -> list[dict]:
+    """``event_message`` of each stored event after ``after_seq`` up to ``upto_seq``: what a
+    feed missing an event fetches, once for all its sockets."""
+    return [event_message(event, before) for event, before in _folded(room_id, upto_seq)
+            if event["seq"] > after_seq]
 
 
 def room_snapshot(*, room: Room, viewer: str | None) -> dict:

@@ -1,11 +1,11 @@
 """Writes for live rooms: create a room, list participants, append events, presence.
 
-``event_append`` is the only way into a room's log. In one transaction it locks the
-room row, checks the action against the phase and the actor's room role, assigns the
-next sequence number and stores the event; *after commit* it sends one channel-layer
-message to the room's group. Each process that has sockets in the room has joined
-that group with one channel (``live.hub``) and writes the message, serialised here
-once, to its own sockets.
+``event_append`` (and ``events_append`` for several actions at once) is the only way
+into a room's log. In one transaction it locks the room row, checks the action against
+the phase and the actor's room role, assigns the next sequence number and stores the
+event; *after commit* it sends one channel-layer message to the room's group. Each
+process that has sockets in the room has joined that group with one channel
+(``live.hub``) and writes the message, serialised here once, to its own sockets.
 
 Presence is deliberately not in the log: who has a socket open is not history, and
 a reconnect storm would otherwise flood the log. It lives in ``RoomPresence`` rows,
@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from functools import partial
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
@@ -27,14 +28,15 @@ from accounts.models import Membership, Organisation
 from live import selectors
 from live import state as room_state
 from live.formats import RoomRole, format_get
-from live.hub import group_name
+from live.hub import group_name, outbox_for
 from live.models import Room, RoomEvent, RoomParticipant, RoomPresence, RoomStatus
 from live.state import ActionRefused
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ActionRefused", "event_append", "presence_join", "presence_leave", "presence_touch",
-           "room_create", "room_organiser_event", "room_participant_add", "room_participant_remove"]
+__all__ = ["ActionRefused", "event_append", "events_append", "presence_join", "presence_leave",
+           "presence_touch", "presence_touch_many", "room_create", "room_organiser_event",
+           "room_participant_add", "room_participant_remove"]
 
 MAX_CLIENT_KEY = 64
 
@@ -171,25 +173,41 @@ def _check_references(room: Room, action: str, payload: dict) -> None:
         member(payload["to"], "new facilitator")
 
 
-def _append(room: Room, *, membership, contact, role: str, type: str, payload: dict,
-            client_key: str) -> RoomEvent:
-    """Store the next event of the locked ``room``, update its caches, broadcast after commit."""
+def _next(room: Room, *, membership, contact, role: str, type: str, payload: dict,
+          client_key: str, sent: list | None = None) -> RoomEvent:
+    """Build the next event of the locked ``room`` and apply it to the room's caches.
+
+    Neither the event nor the room is saved here (``_append`` saves both; ``events_append``
+    saves a batch at once). The broadcast is registered for after commit, or, with
+    ``sent``, added to that list for one broadcast of the whole batch.
+    """
     before = room.state
     record = RoomEvent(room=room, seq=room.last_seq + 1, type=type, actor_membership=membership,
                        actor_contact=contact,
                        actor_key=selectors.actor_key(membership or contact),
                        actor_role=role, payload=payload, client_key=client_key, created_at=_now())
-    record.save()
     event = record.as_event()
     after = room_state.apply(before, event)
     room.state, room.last_seq, room.phase = after, record.seq, after["phase"] or ""
     room.status = RoomStatus.CLOSED if after["closed"] else RoomStatus.OPEN
-    fields = ["state", "last_seq", "phase", "status"]
     if type == "facilitator_handover":
         _hand_over(room, to=payload["to"])
-        fields.append("facilitator")
-    room.save(update_fields=fields)
-    transaction.on_commit(partial(_broadcast_event, room.pk, event, before))
+    if sent is None:
+        transaction.on_commit(partial(_broadcast_events, room.pk, [(event, before)]))
+    else:
+        sent.append((event, before))
+    return record
+
+
+ROOM_CACHES = ["last_seq", "phase", "state", "status"]
+
+
+def _append(room: Room, **event) -> RoomEvent:
+    """Store the next event of the locked ``room``, update its caches, broadcast after commit."""
+    record = _next(room, **event)
+    record.save()
+    room.save(update_fields=[*ROOM_CACHES, *(["facilitator"] if record.type == "facilitator_handover"
+                                             else [])])
     return record
 
 
@@ -209,40 +227,91 @@ def event_append(*, room: Room, actor, type: str, payload: dict, client_key: str
     ``client_key`` makes the call idempotent: repeating it returns the stored event
     and appends nothing.
     """
-    if not isinstance(client_key, str) or not 0 < len(client_key) <= MAX_CLIENT_KEY:
-        raise ActionRefused("invalid", "client_key must be 1 to 64 characters")
-    membership, contact = _actor_parts(actor)
-    key = selectors.actor_key(actor)
+    result = events_append(room=room, actions=[(actor, type, payload, client_key)])[0]
+    if isinstance(result, ActionRefused):
+        raise result
+    return result
+
+
+def events_append(*, room: Room, actions: list[tuple]) -> list[RoomEvent | ActionRefused]:
+    """Append several actions to ``room``'s log in one transaction; return each one's event,
+    or the ``ActionRefused`` that says why not.
+
+    Each action is ``(actor, type, payload, client_key)`` and is checked against the
+    state the actions before it left, exactly as ``event_append`` one at a time would;
+    a refused action holds up none of the others. The batch costs one lock, one write
+    of the room's state and one commit (a group commit): the room socket hands the
+    actions that queue up while the database is busy to one call (``live.consumers``),
+    which is how 500 people can vote within seconds.
+    """
+    results: list = [None] * len(actions)
+    todo = []
+    for i, (_actor, _type, _payload, client_key) in enumerate(actions):
+        if not isinstance(client_key, str) or not 0 < len(client_key) <= MAX_CLIENT_KEY:
+            results[i] = ActionRefused("invalid", "client_key must be 1 to 64 characters")
+        else:
+            todo.append(i)
+    if not todo:
+        return results
+    new: list[RoomEvent] = []
+    sent: list[tuple[dict, dict]] = []
     with transaction.atomic():
         locked = Room.objects.select_for_update().get(pk=room.pk)
-        existing = RoomEvent.objects.filter(room=locked, client_key=client_key).first()
-        if existing is not None:
-            if existing.actor_key != key:
-                raise ActionRefused("conflict", "client_key was already used by someone else")
-            return existing
-        role = selectors.room_role(room=locked, membership=membership, contact=contact)
-        if role is None:
-            raise ActionRefused("not_participant", "you do not take part in this room")
-        allowed = format_get(locked.format).allowed(locked.state["phase"], role)
-        cleaned = room_state.check(locked.state, actor=key, role=role, action=type,
-                                   payload=payload, allowed=allowed)
-        _check_references(locked, type, cleaned)
-        record = _append(locked, membership=membership, contact=contact, role=role, type=type,
-                         payload=cleaned, client_key=client_key)
-    for field in ("state", "last_seq", "phase", "status", "facilitator_id"):
-        setattr(room, field, getattr(locked, field))
-    return record
+        known = {e.client_key: e for e in RoomEvent.objects.filter(
+            room=locked, client_key__in={actions[i][3] for i in todo})}
+        roles = selectors.RoomRoles(locked, [actions[i][0] for i in todo])
+        handed_over = False
+        for i in todo:
+            actor, type, payload, client_key = actions[i]
+            membership, contact = _actor_parts(actor)
+            key = selectors.actor_key(actor)
+            existing = known.get(client_key)
+            if existing is not None:
+                results[i] = existing if existing.actor_key == key else ActionRefused(
+                    "conflict", "client_key was already used by someone else")
+                continue
+            role = roles.of(membership=membership, contact=contact)
+            if role is None:
+                results[i] = ActionRefused("not_participant", "you do not take part in this room")
+                continue
+            try:
+                allowed = format_get(locked.format).allowed(locked.state["phase"], role)
+                cleaned = room_state.check(locked.state, actor=key, role=role, action=type,
+                                           payload=payload, allowed=allowed)
+                _check_references(locked, type, cleaned)
+            except ActionRefused as refusal:
+                results[i] = refusal
+                continue
+            record = _next(locked, membership=membership, contact=contact, role=role, type=type,
+                           payload=cleaned, client_key=client_key, sent=sent)
+            if type == "facilitator_handover":
+                handed_over = True
+                roles.reload()
+            known[client_key] = results[i] = record
+            new.append(record)
+        if new:
+            RoomEvent.objects.bulk_create(new)
+            locked.save(update_fields=[*ROOM_CACHES, *(["facilitator"] if handed_over else [])])
+            transaction.on_commit(partial(_broadcast_events, locked.pk, sent))
+    if new:
+        for field in ("state", "last_seq", "phase", "status", "facilitator_id"):
+            setattr(room, field, getattr(locked, field))
+    return results
 
 
 # Broadcasting --------------------------------------------------------------------------------
 
-def _envelope(event: dict) -> str:
-    return json.dumps({"type": "event", "event": event}, separators=(",", ":"))
-
-
 def _send(room_id: int, message: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
+        return
+    # Called from a consumer's or a view's database thread: hand the send to the server's
+    # event loop and carry on. Waiting for it (async_to_sync) would hold every write of
+    # the worker behind a loop that is busy writing to hundreds of sockets.
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is not None and loop.is_running() and getattr(
+            SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid():
+        outbox_for(loop).put(group_name(room_id), message)
         return
     try:
         async_to_sync(layer.group_send)(group_name(room_id), message)
@@ -250,14 +319,12 @@ def _send(room_id: int, message: dict) -> None:
         logger.exception("live: broadcast to room %s failed", room_id)
 
 
-def _broadcast_event(room_id: int, event: dict, before: dict) -> None:
-    """Send one message to the room's group with the event serialised once per audience."""
-    author = room_state.redact(event, before, event["actor"])
-    others = room_state.redact(event, before, None)
-    author_text = _envelope(author)
-    _send(room_id, {"type": "room.event", "seq": event["seq"], "actor": event["actor"] or "",
-                    "author": author_text,
-                    "others": author_text if others == author else _envelope(others)})
+def _broadcast_events(room_id: int, events: list[tuple[dict, dict]]) -> None:
+    """Send one message to the room's group with the events of one commit, each serialised
+    once per audience: a ``room.event``, or a ``room.events`` holding several."""
+    messages = [selectors.event_message(event, before) for event, before in events]
+    _send(room_id, messages[0] if len(messages) == 1 else {"type": "room.events",
+                                                           "events": messages})
 
 
 def _broadcast_presence(room_id: int) -> None:
@@ -285,10 +352,22 @@ def presence_leave(*, room_id: int, channel_name: str) -> None:
 
 def presence_touch(*, viewer: selectors.Viewer, channel_name: str) -> None:
     """Keep a socket's presence fresh (and its role current) without a broadcast."""
-    changed = RoomPresence.objects.filter(channel_name=channel_name).exclude(role=viewer.role)
-    if changed.exists():
-        RoomPresence.objects.filter(channel_name=channel_name).update(role=viewer.role,
-                                                                      seen_at=timezone.now())
-        transaction.on_commit(partial(_broadcast_presence, viewer.room_id))
-    else:
-        RoomPresence.objects.filter(channel_name=channel_name).update(seen_at=timezone.now())
+    presence_touch_many(room_id=viewer.room_id, sockets=[(viewer, channel_name)])
+
+
+def presence_touch_many(*, room_id: int, sockets: list[tuple[selectors.Viewer, str]]) -> None:
+    """``presence_touch`` for many sockets of one room: one UPDATE, a broadcast only when a
+    role changed."""
+    now = timezone.now()
+    roles = {channel: viewer.role for viewer, channel in sockets}
+    if not roles:
+        return
+    changed = [(channel, role) for channel, role in (
+        RoomPresence.objects.filter(room_id=room_id, channel_name__in=roles)
+        .values_list("channel_name", "role")) if roles[channel] != role]
+    with transaction.atomic():
+        for channel, _old in changed:
+            RoomPresence.objects.filter(channel_name=channel).update(role=roles[channel], seen_at=now)
+        RoomPresence.objects.filter(room_id=room_id, channel_name__in=roles).update(seen_at=now)
+        if changed:
+            transaction.on_commit(partial(_broadcast_presence, room_id))
