@@ -205,7 +205,7 @@ def arena_invitations_send(*, arena: Arena, actor: Membership, base_url: str,
     the day). An earlier link stops working.
     """
     _check_open(arena)
-    invitations = (ArenaInvitation.objects.select_for_update().filter(arena=arena)
+    invitations = (ArenaInvitation.objects.select_for_update(of=("self",)).filter(arena=arena)
                    .select_related("contact__customer", "link"))
     if only is not None:
         invitations = invitations.filter(pk=only.pk)
@@ -345,7 +345,8 @@ def arena_finish(*, arena: Arena, actor: Membership) -> list[ArenaOutcome]:
 @transaction.atomic
 def arena_thank(*, arena: Arena, actor: Membership, base_url: str) -> InviteResult:
     """Thank each customer who took part, with a link to follow the points that came of it."""
-    arena = Arena.objects.select_for_update().select_related("room", "organisation").get(pk=arena.pk)
+    arena = (Arena.objects.select_for_update(of=("self",)).select_related("room", "organisation")
+             .get(pk=arena.pk))
     if arena.status != ArenaStatus.FINISHED:
         raise ValueError(_("Finish the arena before thanking the customers."))
     sent, skipped = [], []

@@ -88,7 +88,8 @@ def blocked_by(session: CascadeSession) -> CascadeSession | None:
 def session_start(*, session: CascadeSession, actor: Membership,
                   override_reason: str = "") -> CascadeSession:
     """Start a session; out of order only for an administrator who gives a reason."""
-    session = CascadeSession.objects.select_for_update().select_related("parent").get(pk=session.pk)
+    session = (CascadeSession.objects.select_for_update(of=("self",)).select_related("parent")
+               .get(pk=session.pk))
     if session.state != SessionState.PLANNED:
         raise ValueError(_("This session has already started."))
     blocker = blocked_by(session)

@@ -33,7 +33,7 @@ def session_room_open(*, session: CascadeSession, actor: Membership) -> Room:
     (an admin or consultant of the organisation may always watch). The first time, the
     guessing choices (the wave's drivers and the organisation's themes) are set.
     """
-    session = (CascadeSession.objects.select_for_update()
+    session = (CascadeSession.objects.select_for_update(of=("self",))
                .select_related("cascade__organisation", "cascade__wave", "unit", "facilitator__user")
                .get(pk=session.pk))
     organisation = session.cascade.organisation
