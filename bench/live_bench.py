@@ -676,6 +676,11 @@ def summarise(label: str, parts: list[dict], connect_s: float, server_cpu: list[
     votes = [r for k, r in replies.items() if k.startswith("vote-")]
     refused = sum(1 for r in votes if r["type"] == "refused")
     vote_rtt = [r["at"] - r["sent"] for r in votes if r["sent"] is not None]
+    # Per worker (participant i is on worker i % workers), to see one lagging behind.
+    workers = max(1, len(server_cpu))
+    vote_rtt_worker = [[r["at"] - r["sent"] for k, r in replies.items()
+                        if k.startswith("vote-") and int(k[5:]) % workers == w and r["sent"]]
+                       for w in range(workers)]
     statement_rtt = [r["at"] - r["sent"] for k, r in replies.items()
                      if k.startswith("st-") and r["sent"] is not None]
     lat = np.array(latencies) * 1000 if latencies else np.array([float("nan")])
@@ -689,6 +694,8 @@ def summarise(label: str, parts: list[dict], connect_s: float, server_cpu: list[
         "votes": len(votes), "votes_refused": refused,
         "refusal_codes": sorted({r["code"] for r in votes if r["type"] == "refused"}),
         "vote_rtt_p95": 1000 * float(np.percentile(vote_rtt, 95)) if vote_rtt else float("nan"),
+        "vote_rtt_p95_worker": [1000 * float(np.percentile(v, 95)) if v else nan
+                                for v in vote_rtt_worker],
         "statement_rtt_p50": 1000 * float(np.percentile(statement_rtt, 50)) if statement_rtt else nan,
         "statement_rtt_p95": 1000 * float(np.percentile(statement_rtt, 95)) if statement_rtt else nan,
         "connect_s": connect_s, "server_cpu_s": server_cpu,
@@ -712,7 +719,9 @@ def show(r: dict, reference: dict | None = None) -> None:
           f"p50 {r['statement_rtt_p50']:.0f} ms, p95 {r['statement_rtt_p95']:.0f} ms; votes: "
           f"{r['votes']} answered, {r['votes_refused']} refused"
           f"{' (' + ', '.join(r['refusal_codes']) + ')' if r['refusal_codes'] else ''}, "
-          f"round trip p95 {r['vote_rtt_p95']:.0f} ms", flush=True)
+          f"round trip p95 {r['vote_rtt_p95']:.0f} ms"
+          + (f" (per worker {', '.join(f'{v:.0f}' for v in r['vote_rtt_p95_worker'])})"
+             if len(r["vote_rtt_p95_worker"]) > 1 else ""), flush=True)
     print(f"          connect {r['connect_s']:.1f} s; CPU in the window: server "
           f"{' + '.join(f'{c:.1f}' for c in r['server_cpu_s'])} s, clients "
           f"{' + '.join(f'{c:.1f}' for c in r['client_cpu_s'])} s; client loop lag "

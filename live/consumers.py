@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import contextvars
 import json
 import logging
 import time
@@ -237,7 +238,7 @@ class _Local:
                 for item in batch[::-1]:  # back to the front of the queue, for the loop to answer
                     self.actions.appendleft(item)
                 raise
-            loop.call_soon_threadsafe(_settle, batch, results)
+            loop.call_soon_threadsafe(_settle, batch, results, context=contextvars.Context())
 
     async def _watch(self):
         while True:

@@ -22,8 +22,8 @@ otherwise send each of them 500 lists of up to 500 people.
 
 A batch is in sequence order. Events reach a process in commit order only mostly
 (two workers' after-commit sends race), so a feed holds back what follows a missing
-sequence number for up to ``LIVE_REORDER_SECONDS`` (0.2 s), then reads the missing
-events from the log itself: once for all its sockets, which stay in step, instead of
+sequence number for up to ``LIVE_REORDER_SECONDS`` (50 ms), then reads the missing
+events from the log itself (in a thread of its own, not behind the worker's writes): once for all its sockets, which stay in step, instead of
 every socket resyncing on its own (250 sockets each folding the log at once was a
 measured collapse).
 
@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import contextvars
 import json
 import logging
 import threading
@@ -119,6 +120,7 @@ class _Feed:
         self.flush_at: asyncio.TimerHandle | None = None
         self.flushed = float("-inf")
         self.presence: str | None = None
+        self.presence_text: str | None = None  # the last list handed on
         self.presence_at: asyncio.TimerHandle | None = None
         self.presence_sent = float("-inf")
 
@@ -130,19 +132,38 @@ class _Feed:
             self.channel = f"live.feed.{self.room_id}.{uuid.uuid4().hex}"
             await self.layer.group_add(group_name(self.room_id), self.channel)
             self.task = asyncio.create_task(self._run(), name=f"live-feed-{self.room_id}")
+            # Start at the log's head as it is now that the feed is subscribed: everything
+            # after it comes through the group (the sockets resync up to there themselves),
+            # so that the first event to arrive, from another worker perhaps out of
+            # order, is not taken for the first.
+            from channels.db import database_sync_to_async
+
+            from live import selectors
+
+            head = await database_sync_to_async(selectors.room_last_seq)(room_id=self.room_id)
+            self.last_seq = head if self.last_seq is None else self.last_seq
+            for seq in [s for s in self.pending if s <= self.last_seq]:
+                del self.pending[seq]
         finally:
             self.ready.set()
+            if self.pending:
+                self._schedule(self.loop.time())
 
     async def _run(self) -> None:
+        failures = 0
         while True:
             try:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a layer hiccup (Redis restart): log, wait, carry on
-                logger.exception("live: feed of room %s could not receive", self.room_id)
-                await asyncio.sleep(1)
+            except Exception:  # a layer hiccup (Redis restart, a read timed out): carry on
+                failures += 1
+                logger.warning("live: feed of room %s could not receive", self.room_id,
+                               exc_info=failures > 1)
+                if failures > 1:  # not a one-off: do not spin
+                    await asyncio.sleep(1)
                 continue
+            failures = 0
             try:
                 self.take(message)
             except Exception:
@@ -159,6 +180,8 @@ class _Feed:
                     self.pending[event["seq"]] = event
             self._schedule(self.flushed + self.window())
         elif kind == "room.presence":
+            if self.presence is None and message["text"] == self.presence_text:
+                return  # the copy of one already handed on
             self.presence = message["text"]
             if self.presence_at is None:
                 when = self.presence_sent + _setting("LIVE_PRESENCE_COALESCE_SECONDS", 1.0)
@@ -182,8 +205,8 @@ class _Feed:
 
     def _flush(self) -> None:
         self.flush_at = None
-        if not self.pending:
-            return
+        if not self.pending or not self.ready.is_set():
+            return  # (``start`` flushes what came in meanwhile)
         now = self.loop.time()
         seqs = sorted(self.pending)
         late = [s for s in seqs if self.last_seq is not None and s <= self.last_seq]
@@ -197,7 +220,7 @@ class _Feed:
         if len(ready) < len(seqs):  # a sequence number is missing: wait a little for it
             if self.gap_since is None:
                 self.gap_since = now
-            wait_until = self.gap_since + _setting("LIVE_REORDER_SECONDS", 0.2)
+            wait_until = self.gap_since + _setting("LIVE_REORDER_SECONDS", 0.05)
             if expected <= self.filled_upto:
                 # Not even in the log (a fill failed): the sockets resync over the gap.
                 ready, self.gap_since = seqs, None
@@ -226,7 +249,8 @@ class _Feed:
         from live import selectors
 
         try:
-            messages = await database_sync_to_async(selectors.event_messages)(
+            # A read, in a thread of its own: not queued behind the worker's writes.
+            messages = await database_sync_to_async(selectors.event_messages, thread_sensitive=False)(
                 room_id=self.room_id, after_seq=after_seq, upto_seq=upto_seq)
         except Exception:
             logger.exception("live: feed of room %s could not read the log", self.room_id)
@@ -247,6 +271,7 @@ class _Feed:
         text, self.presence = self.presence, None
         if text is None:
             return
+        self.presence_text = text
         self.presence_sent = self.loop.time()
         for socket in list(self.sockets):
             socket.push_text(text)
@@ -296,12 +321,14 @@ class Hub:
 
 
 class _Outbox:
-    """Group sends handed over by other threads, made by one task of the loop.
+    """Messages for the room groups handed over by other threads, sent by one task of the loop.
 
     A database thread hands each commit's events to its worker's loop here and goes on
-    with the next write. One task sends them, a few at a time and in the order they
-    came: a send per event and task, hundreds at once, took a Redis connection each
-    and ran the pool dry.
+    with the next write. The loop gives them at once to its own feeds of the room (which
+    drop the copy that comes back through the channel layer) and one task sends them to
+    the group for the other workers, a few at a time and in the order they came: a send
+    per event and task, hundreds at once, took a Redis connection each and ran the pool
+    dry.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
@@ -309,12 +336,18 @@ class _Outbox:
         self.messages: collections.deque = collections.deque()
         self.sending = False
 
-    def put(self, group: str, message: dict) -> None:
-        """Queue a ``group_send`` (from any thread)."""
-        self.messages.append((group, message))
-        self.loop.call_soon_threadsafe(self._start)
+    def put(self, room_id: int, message: dict) -> None:
+        """Queue ``message`` for the room's group (from any thread)."""
+        # In a context of its own: the caller's (a database thread's) would make a
+        # database call of a task started from here look nested in that thread.
+        self.loop.call_soon_threadsafe(self._arrived, room_id, message, context=contextvars.Context())
 
-    def _start(self) -> None:
+    def _arrived(self, room_id: int, message: dict) -> None:
+        for hub in list(_hubs.get(self.loop, {}).values()):
+            feed = hub.feeds.get(room_id)
+            if feed is not None:
+                feed.take(message)
+        self.messages.append((group_name(room_id), message))
         if not self.sending:
             self.sending = True
             self.loop.create_task(self._run())

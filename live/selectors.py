@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -108,6 +109,11 @@ class RoomRoles:
                 return None
             return RoomRole.CUSTOMER if contact.pk in self.contacts else None
         return None
+
+
+def room_last_seq(*, room_id: int) -> int | None:
+    """The sequence number of the room's last event (None: no such room)."""
+    return Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).first()
 
 
 def room_get(*, room_id: int) -> Room | None:
@@ -262,26 +268,54 @@ def viewers_recheck(*, room_id: int, sockets: list[tuple[Viewer, str | None]]) -
     return fresh
 
 
-def _folded(room_id: int, upto_seq: int | None = None):
-    """Yield each event of the room's log with the state before it, oldest first.
+# The state after some event of each room, left by the last fold in this process: the log
+# is append-only, so it stays true, and the next fold starts there instead of at seq 1.
+# Keyed by room and checked against that event itself (a room id reused by a restored or
+# rebuilt database does not match).
+_checkpoints: dict[int, tuple[int, dict, dict]] = {}
+_checkpoints_lock = threading.Lock()
 
-    The log is folded from the start because a redacted event can depend on the
-    state before it (a phase that reveals prepared questions carries them).
+
+def _folded(room_id: int, after_seq: int = 0, upto_seq: int | None = None):
+    """Yield each event after ``after_seq`` (up to ``upto_seq``) with the state before it.
+
+    The state comes from folding the log, because a redacted event can depend on the
+    state before it (a phase that reveals prepared questions carries them); the fold
+    starts at this process's checkpoint of the room when it lies at or before
+    ``after_seq``.
     """
-    state = room_state.initial()
-    events = RoomEvent.objects.filter(room_id=room_id).order_by("seq")
+    with _checkpoints_lock:
+        checkpoint = _checkpoints.get(room_id)
+    start, seen, state = 0, None, room_state.initial()
+    if checkpoint is not None and checkpoint[0] <= after_seq:
+        start, seen, state = checkpoint
+    events = RoomEvent.objects.filter(room_id=room_id, seq__gte=max(start, 1)).order_by("seq")
     if upto_seq is not None:
         events = events.filter(seq__lte=upto_seq)
+    last = None
     for record in events.iterator(chunk_size=2000):
         event = record.as_event()
-        yield event, state
+        if event["seq"] == start:
+            if event != seen:  # not the log the checkpoint was taken from
+                with _checkpoints_lock:
+                    _checkpoints.pop(room_id, None)
+                yield from _folded(room_id, after_seq, upto_seq)
+                return
+            continue
+        if event["seq"] > after_seq:
+            yield event, state
         state = room_state.apply(state, event)
+        last = event
+    if last is not None:
+        with _checkpoints_lock:
+            if room_id in _checkpoints or len(_checkpoints) < 1000:
+                _checkpoints[room_id] = (last["seq"], last, state)
 
 
 def events_since(*, room: Room, after_seq: int, viewer: str | None) -> list[dict]:
     """Return the events after ``after_seq`` as ``viewer`` receives them, oldest first."""
-    return [room_state.redact(event, before, viewer) for event, before in _folded(room.pk)
-            if event["seq"] > after_seq]
+    return [room_state.redact(event, before, viewer)
+            for event, before in _folded(room.pk, after_seq)]
 
 
 def envelope(event: dict) -> str:
@@ -302,8 +336,7 @@ def event_message(event: dict, before: dict) -> dict:
 def event_messages(*, room_id: int, after_seq: int, upto_seq: int) -> list[dict]:
     """``event_message`` of each stored event after ``after_seq`` up to ``upto_seq``: what a
     feed missing an event fetches, once for all its sockets."""
-    return [event_message(event, before) for event, before in _folded(room_id, upto_seq)
-            if event["seq"] > after_seq]
+    return [event_message(event, before) for event, before in _folded(room_id, after_seq, upto_seq)]
 
 
 def room_snapshot(*, room: Room, viewer: str | None) -> dict:

@@ -311,7 +311,7 @@ def _send(room_id: int, message: dict) -> None:
     loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
     if loop is not None and loop.is_running() and getattr(
             SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid():
-        outbox_for(loop).put(group_name(room_id), message)
+        outbox_for(loop).put(room_id, message)
         return
     try:
         async_to_sync(layer.group_send)(group_name(room_id), message)

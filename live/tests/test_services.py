@@ -207,3 +207,33 @@ def test_a_second_format_runs_on_the_same_engine(org, make_member, make_contact,
     do(chair, "action_confirm", title="Offerte binnen 5 dagen", owner=member.pk)
     room.refresh_from_db()
     assert room.phase == "decide" and len(room.state["actions"]) == 1
+
+
+def test_a_fold_from_the_checkpoint_gives_what_a_fold_from_the_start_gives(arena):
+    from live import selectors
+
+    a = arena
+    a.do(a.employee, "note_add", text="Eigen notitie")
+    a.do(a.facilitator, "phase_next")
+    a.do(a.employee, "question_prepare", text="Wat mist u?")
+    a.do(a.scribe, "statement_add", text="Lange wachttijd", kind="complaint",
+         sentiment="negative", customer=a.customer.pk)
+    a.room.refresh_from_db()
+    viewer = f"m{a.employee.pk}"
+    selectors._checkpoints.pop(a.room.pk, None)
+    fresh = selectors.events_since(room=a.room, after_seq=2, viewer=viewer)
+    assert selectors._checkpoints[a.room.pk][0] == a.room.last_seq
+    a.do(a.facilitator, "phase_next")  # round 2 reveals the prepared question
+    a.room.refresh_from_db()
+    from_checkpoint = selectors.events_since(room=a.room, after_seq=a.room.last_seq - 1,
+                                             viewer=viewer)
+    selectors._checkpoints.pop(a.room.pk, None)
+    from_start = selectors.events_since(room=a.room, after_seq=a.room.last_seq - 1, viewer=viewer)
+    assert from_checkpoint == from_start and len(from_start) == 1
+    assert selectors.events_since(room=a.room, after_seq=2, viewer=viewer)[:len(fresh)] == fresh
+
+    # A checkpoint that does not match the stored log (a rebuilt database) is dropped.
+    seq, event, state = selectors._checkpoints[a.room.pk]
+    selectors._checkpoints[a.room.pk] = (seq, {**event, "payload": {"forged": True}}, state)
+    assert selectors.events_since(room=a.room, after_seq=seq, viewer=viewer) == []
+    assert selectors._checkpoints[a.room.pk][1] == event
