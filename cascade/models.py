@@ -167,3 +167,32 @@ class ReviewMeeting(models.Model):
 
     def __str__(self) -> str:
         return str(self.date)
+
+
+class SessionOutcome(models.Model):
+    """What a proposal or an agreed action of a session's live room became in the
+    improvement spine, keyed by the room's item id so that finishing twice creates
+    nothing twice. A proposal that put a point of the improvement route on the table
+    maps to that point itself."""
+
+    class Kind(models.TextChoices):
+        POINT = "point", _("Improvement point")
+        ACTION = "action", _("Action")
+
+    session = models.ForeignKey(CascadeSession, on_delete=models.CASCADE, related_name="outcomes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    item = models.CharField(max_length=20)
+    point = models.ForeignKey("improvements.ImprovementPoint", on_delete=models.CASCADE,
+                              related_name="cascade_outcomes")
+    action = models.ForeignKey("improvements.Action", on_delete=models.CASCADE, null=True,
+                               blank=True, related_name="cascade_outcomes")
+
+    class Meta:
+        verbose_name = _("session outcome")
+        verbose_name_plural = _("session outcomes")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "kind", "item"], name="cascade_outcome_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session}: {self.kind} {self.item}"

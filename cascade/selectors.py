@@ -154,6 +154,7 @@ def _next_wave(wave):
 def progress_review(cascade: Cascade, *, today=None) -> Review:
     """Gather the route's progress per point and unit, and the targets against the next wave."""
     from django.db.models import Count, Q
+    from django.db.models.functions import Coalesce
     from django.utils import timezone
 
     from improvements.models import Action, ActionStatus, ImprovementPoint
@@ -166,19 +167,22 @@ def progress_review(cascade: Cascade, *, today=None) -> Review:
     if route is not None:
         ordered = list(ImprovementPoint.objects.filter(route_points__route=route)
                        .order_by("route_points__position").select_related("unit"))
+        # Per unit of the action's owner: a tactical session's actions under a route point
+        # count for its own unit (the point's unit for an owner without one).
         counts = (Action.objects.filter(point__in=ordered)
-                  .values("point_id", "point__unit__name")
+                  .annotate(unit_name=Coalesce("owner__unit__name", "point__unit__name"))
+                  .values("point_id", "unit_name")
                   .annotate(done=Count("pk", filter=Q(status=ActionStatus.DONE)),
                             open=Count("pk", filter=Q(status__in=[ActionStatus.OPEN,
                                                                   ActionStatus.IN_PROGRESS])),
                             overdue=Count("pk", filter=Q(status__in=[ActionStatus.OPEN,
                                                                      ActionStatus.IN_PROGRESS],
                                                          due_date__lt=today)))
-                  .order_by("point__unit__name"))
+                  .order_by("unit_name"))
         rows: dict[int, list] = {}
         for row in counts:
             rows.setdefault(row["point_id"], []).append(
-                (row["point__unit__name"] or "—", row["done"], row["open"], row["overdue"]))
+                (row["unit_name"] or "—", row["done"], row["open"], row["overdue"]))
         for point in ordered:
             per_unit = rows.get(point.pk, [])
             points.append(PointProgress(
@@ -208,3 +212,16 @@ def progress_review(cascade: Cascade, *, today=None) -> Review:
                .exclude(notes="").select_related("unit").order_by("unit__path")]
     return Review(route=route, points=points, targets=targets, next_wave=next_wave,
                   meetings=list(cascade.reviews.all()), reports=reports)
+
+
+def session_outcomes(session: CascadeSession) -> list[tuple]:
+    """The improvement points a session's room led to, each with the actions agreed for it."""
+    from cascade.models import SessionOutcome
+
+    points: dict[int, tuple] = {}
+    for outcome in (SessionOutcome.objects.filter(session=session)
+                    .select_related("point", "action__owner__user").order_by("pk")):
+        _, actions = points.setdefault(outcome.point_id, (outcome.point, []))
+        if outcome.action is not None:
+            actions.append(outcome.action)
+    return list(points.values())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from cascade.models import CascadeSession
+from cascade.models import CascadeSession, Level
 
 #: Most quote cards handed to the console.
 MAX_QUOTES = 20
@@ -19,8 +19,28 @@ def _whole(value: float) -> int:
     return int(Decimal(repr(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def route_choices(session: CascadeSession) -> list[dict]:
+    """The points of the improvement route the strategic session set, for a session below it.
+
+    A tactical or operational session translates the route: it may put these points on
+    the table as its own proposals, and its actions then land under them.
+    """
+    from improvements.models import ImprovementPoint
+
+    if session.level == Level.STRATEGIC:
+        return []
+    route_id = (session.cascade.sessions.filter(level=Level.STRATEGIC)
+                .values_list("route_id", flat=True).first())
+    if route_id is None:
+        return []
+    return [{"key": str(pk), "label": f"VP-{number} {title}"[:200]}
+            for pk, number, title in ImprovementPoint.objects.filter(route_points__route_id=route_id)
+            .order_by("route_points__position").values_list("pk", "number", "title")]
+
+
 def guess_choices(session: CascadeSession) -> dict:
-    """Return what participants choose from: the wave's drivers and the organisation's themes."""
+    """Return what participants choose from: the wave's drivers and the organisation's
+    themes; below the strategic session also the improvement route's points."""
     from insights.services import taxonomy_document
     from research.models import Question, QuestionKind
 
@@ -31,7 +51,7 @@ def guess_choices(session: CascadeSession) -> dict:
     themes = [{"key": str(t["key"])[:80], "label": str(t.get("name") or t["key"])[:200]}
               for t in taxonomy_document(session.cascade.organisation).get("themes", [])
               if t.get("key")]
-    return {"drivers": drivers, "themes": themes}
+    return {"drivers": drivers, "themes": themes, "route": route_choices(session)}
 
 
 def session_answers(session: CascadeSession) -> dict:

@@ -10,7 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, Role
-from cascade.models import Cascade, CascadeSession, Conversation, ConversationStatus, SessionState
+from cascade.models import (
+    Cascade,
+    CascadeSession,
+    Conversation,
+    ConversationStatus,
+    SessionOutcome,
+    SessionState,
+)
+from cascade.selectors_spel import route_choices
 from org.models import Level, Unit
 
 
@@ -122,18 +130,98 @@ def session_route_set(*, session: CascadeSession, route) -> CascadeSession:
 
 
 @transaction.atomic
-def session_finish(*, session: CascadeSession, notes: str | None = None) -> CascadeSession:
-    """Mark a running session done, with its outcome notes."""
+def session_finish(*, session: CascadeSession, notes: str | None = None,
+                   actor: Membership | None = None) -> CascadeSession:
+    """Mark a running session done, with its outcome notes.
+
+    A session that ran live closes its room, and what the room chose lands in the
+    improvement spine (``_room_outcomes``).
+    """
     session = CascadeSession.objects.select_for_update().get(pk=session.pk)
     if session.state != SessionState.RUNNING:
         raise ValueError(_("Only a session in progress can be finished."))
     if session.level == Level.STRATEGIC and session.route_id is None:
         raise ValueError(_("Set the improvement route before finishing the strategic session."))
+    if actor is not None and actor.organisation_id != session.cascade.organisation_id:
+        raise ValueError("The actor belongs to another organisation.")
     if notes is not None:
         session.notes = notes.strip()
+    if session.room_id is not None:
+        _room_outcomes(session, actor or session.facilitator)
     session.state, session.finished_at = SessionState.DONE, timezone.now()
     session.save()
     return session
+
+
+def _room_outcomes(session: CascadeSession, actor: Membership | None) -> None:
+    """Close the session's room; turn its proposals and agreed actions into the spine.
+
+    Each proposal becomes an improvement point of the session's unit, ranked by its
+    dots (the top one high priority), unless it put a point of the improvement route on
+    the table: then it is that point. At the strategic level the proposals that got
+    dots join the improvement route. Each agreed action becomes an action with its
+    owner and due date, under its proposal's point (or a point of its own). Running it
+    again creates nothing twice; commitments stay in the room's record.
+    """
+    from improvements import services as improvements
+    from improvements.models import ImprovementPoint, PointStatus, Priority
+    from live import services as live
+
+    room = session.room
+    if actor is not None:
+        live.room_organiser_event(room=room, by=actor, type="room_close", payload={},
+                                  client_key=f"cascade-finish-{session.pk}")
+        room.refresh_from_db()
+    state = room.state
+    organisation = session.cascade.organisation
+    members = {m.pk: m for m in Membership.objects.select_related("user")
+               .filter(organisation=organisation, is_active=True)}
+    done = {(o.kind, o.item): o for o in session.outcomes.select_related("point")}
+    route_ids = {int(c["key"]) for c in route_choices(session)}
+    route_points = {p.pk: p for p in ImprovementPoint.objects.filter(organisation=organisation,
+                                                                      pk__in=route_ids)}
+    label = _("1-2-3 session %(unit)s, %(date)s") % {
+        "unit": session.unit.name, "date": timezone.localdate().isoformat()}
+    tallies = {gid: sum(v.values()) for gid, v in state["votes"].items()}
+    ranked = sorted(state["groups"].values(), key=lambda g: (-tallies.get(g["id"], 0), int(g["id"])))
+
+    points = {}
+    for rank, group in enumerate(ranked):
+        outcome = done.get((SessionOutcome.Kind.POINT, group["id"]))
+        if outcome is not None:
+            points[group["id"]] = outcome.point
+            continue
+        votes = tallies.get(group["id"], 0)
+        point = route_points.get(int(group["point"])) if group.get("point") else None
+        if point is None:
+            point = improvements.point_create(
+                organisation=organisation, actor=actor, title=group["title"],
+                description=_("Proposed in the 1-2-3 session of %(unit)s: %(votes)d dots.")
+                % {"unit": session.unit.name, "votes": votes},
+                unit=session.unit, priority=Priority.HIGH if rank == 0 and votes else Priority.MEDIUM,
+                status=PointStatus.PROPOSED, raised_by_label=label)
+            if session.level == Level.STRATEGIC and votes and session.route is not None:
+                improvements.route_add_point(route=session.route, actor=actor, point=point)
+        SessionOutcome.objects.create(session=session, kind=SessionOutcome.Kind.POINT,
+                                      item=group["id"], point=point)
+        points[group["id"]] = point
+
+    for item in sorted(state["actions"].values(), key=lambda a: int(a["id"])):
+        if (SessionOutcome.Kind.ACTION, item["id"]) in done:
+            continue
+        owner = members.get(item["owner"])
+        if owner is None:
+            continue  # the owner left the organisation since; the room's record keeps it
+        point = points.get(item.get("group"))
+        if point is None:
+            point = improvements.point_create(
+                organisation=organisation, actor=actor, title=item["title"], unit=session.unit,
+                status=PointStatus.PLANNED, raised_by_label=label)
+        due = datetime.date.fromisoformat(item["due"]) if item.get("due") else None
+        action = improvements.action_create(point=point, actor=actor, title=item["title"],
+                                            owner=owner, due_date=due)
+        SessionOutcome.objects.create(session=session, kind=SessionOutcome.Kind.ACTION,
+                                      item=item["id"], point=point, action=action)
 
 
 # Operational outcome: the conversations with the team's customers ---------------------------

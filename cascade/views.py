@@ -86,7 +86,8 @@ class SessionDetailView(SessionView):
         context = {"session": session, "blocked_by": services.blocked_by(session), "manage": manage,
                    "is_admin": self.membership.role == "admin",
                    "participants": session.participants.select_related("user").order_by("user__name"),
-                   "children": session.children.select_related("unit").order_by("unit__path")}
+                   "children": session.children.select_related("unit").order_by("unit__path"),
+                   "outcome_points": selectors.session_outcomes(session)}
         if session.level == Level.OPERATIONAL and (manage or session.facilitator_id == self.membership.pk):
             context["conversations"] = selectors.session_conversations(session)
         if manage:
@@ -153,7 +154,8 @@ class SessionFinishView(SessionView):
         form = SessionFinishForm(request.POST)
         form.is_valid()
         try:
-            services.session_finish(session=session, notes=form.cleaned_data.get("notes", ""))
+            services.session_finish(session=session, notes=form.cleaned_data.get("notes", ""),
+                                    actor=self.membership)
         except ValueError as exc:
             messages.error(request, str(exc))
         else:

@@ -65,6 +65,11 @@ def spel_labels() -> dict[str, str]:
         "ring.inner": _("Customers"),
         "ring.outside": _("Watching"),
         "no_groups": _("No proposals yet."),
+        "route_points": _("From the improvement route"),
+        "route_points_help": _("Put a point of the route on the table: actions agreed for it "
+                               "land under that point."),
+        "put_on_table": _("Put on the table"),
+        "on_table": _("on the table"),
         "handover_confirm": _("Hand the session over to %(name)s? You stay in it as an observer."),
         # Guessing
         "guessed": _("%(count)s of %(total)s have guessed"),

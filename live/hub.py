@@ -23,9 +23,9 @@ otherwise send each of them 500 lists of up to 500 people.
 A batch is in sequence order. Events reach a process in commit order only mostly
 (two workers' after-commit sends race), so a feed holds back what follows a missing
 sequence number for up to ``LIVE_REORDER_SECONDS`` (50 ms), then reads the missing
-events from the log itself (in a thread of its own, not behind the worker's writes): once for all its sockets, which stay in step, instead of
-every socket resyncing on its own (250 sockets each folding the log at once was a
-measured collapse).
+events from the log itself (in a thread of its own, not behind the worker's writes):
+once for all its sockets, which stay in step, instead of every socket resyncing on
+its own (250 sockets each folding the log at once was a measured collapse).
 
 A socket's ``push`` must not block (it queues and returns), so one slow client can
 not hold up the feed for the others.

@@ -71,7 +71,7 @@ def initial() -> dict:
         "timer": {"running": False, "ends_at": None, "remaining_ms": 0},
         "statements": {}, "notes": {}, "questions": {}, "current_question": None,
         "groups": {}, "votes": {}, "evaluations": {}, "commitments": {}, "actions": {},
-        "choices": {"drivers": [], "themes": []}, "guesses": {}, "reveal": None,
+        "choices": {"drivers": [], "themes": [], "route": []}, "guesses": {}, "reveal": None,
         "quotes": {}, "current_quote": None,
     }
 
@@ -202,7 +202,8 @@ def _move_statements(s: dict, statement_ids: Iterable[str], group_id: str | None
 def _group_create(s: dict, e: dict) -> None:
     gid = str(e["seq"])
     s["groups"] = _with(s, "groups", gid, {"id": gid, "title": e["payload"]["title"],
-                                           "statements": [], "owner": None, "by": e["actor"]})
+                                           "statements": [], "owner": None, "by": e["actor"],
+                                           "point": e["payload"].get("point")})
     _move_statements(s, e["payload"].get("statements", []), gid)
 
 
@@ -240,7 +241,10 @@ def _action_confirm(s: dict, e: dict) -> None:
 
 
 def _guess_setup(s: dict, e: dict) -> None:
-    s["choices"] = {"drivers": e["payload"]["drivers"], "themes": e["payload"]["themes"]}
+    # ``route``: the improvement route's points, which a session below the strategic one
+    # may put on the table as proposals of its own (``group_create`` with a ``point``).
+    s["choices"] = {"drivers": e["payload"]["drivers"], "themes": e["payload"]["themes"],
+                    "route": e["payload"].get("route", [])}
 
 
 def _guess_submit(s: dict, e: dict) -> None:
@@ -501,7 +505,13 @@ def _clean(state: dict, actor: str, role: str, action: str, payload: dict) -> di
         if not isinstance(ids, list) or len(ids) > 500:
             raise ActionRefused("invalid", "statements must be a list")
         refs = [_ref({"statement": i}, "statement", state["statements"]) for i in ids]
-        return {"title": _text(payload, "title", MAX_TITLE), "statements": list(dict.fromkeys(refs))}
+        stored = {"title": _text(payload, "title", MAX_TITLE), "statements": list(dict.fromkeys(refs))}
+        if payload.get("point") is not None:  # a point of the improvement route, once
+            route = state["choices"].get("route", [])
+            stored["point"] = _choice_key(payload, "point", route)
+            if any(g.get("point") == stored["point"] for g in state["groups"].values()):
+                raise ActionRefused("invalid", "that route point is on the table already")
+        return stored
     if action == "statement_group":
         return {"statement": _ref(payload, "statement", state["statements"]),
                 "group": _ref(payload, "group", state["groups"], required=False)}
@@ -616,7 +626,8 @@ def check_server(state: dict, *, type: str, payload: dict, allowed: frozenset[st
     if type == "guess_setup":
         if state["guesses"]:
             raise ActionRefused("invalid", "guessing has started")
-        return {"drivers": _choice_list(payload, "drivers"), "themes": _choice_list(payload, "themes")}
+        return {"drivers": _choice_list(payload, "drivers"), "themes": _choice_list(payload, "themes"),
+                "route": _choice_list(payload, "route")}
     # answers_reveal
     if state["reveal"] is not None:
         raise ActionRefused("invalid", "the answers have been revealed")

@@ -128,7 +128,8 @@ def cascade_rich_log() -> list[dict]:
     """Return a valid 1-2-3 session log: guesses (one changed), the reveal, quote cards,
     proposals and dot votes, commitments and actions."""
     log = Log(CASCADE)
-    log.server("guess_setup", drivers=DRIVERS, themes=THEMES)
+    log.server("guess_setup", drivers=DRIVERS, themes=THEMES,
+               route=[{"key": "41", "label": "VP-7 Bereikbaarheid"}])
     log.add(EMP1, "guess_submit", nps=12, promoters=40, driver="advies", theme="wachttijd")
     log.add(EMP2, "guess_submit", nps=-20, promoters=25, driver="prijs", theme="bereikbaarheid")
     log.add(EMP1, "guess_submit", nps=5, promoters=35, driver="prijs", theme="wachttijd")
@@ -142,6 +143,7 @@ def cascade_rich_log() -> list[dict]:
     log.add(FACILITATOR, "phase_next")
     g1 = str(log.add(EMP1, "group_create", title="Terugbellen binnen een dag")["seq"])
     g2 = str(log.add(FACILITATOR, "group_create", title="Monteurs beter inplannen")["seq"])
+    log.add(FACILITATOR, "group_create", title="VP-7 Bereikbaarheid", point="41")
     log.add(EMP1, "vote_cast", group=g1)
     log.add(EMP2, "vote_cast", group=g1)
     log.add(EMP2, "vote_cast", group=g2)

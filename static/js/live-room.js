@@ -44,7 +44,7 @@
       timer: {running: false, ends_at: null, remaining_ms: 0},
       statements: {}, notes: {}, questions: {}, current_question: null,
       groups: {}, votes: {}, evaluations: {}, commitments: {}, actions: {},
-      choices: {drivers: [], themes: []}, guesses: {}, reveal: null,
+      choices: {drivers: [], themes: [], route: []}, guesses: {}, reveal: null,
       quotes: {}, current_quote: null,
     };
   }
@@ -182,7 +182,8 @@
   function groupCreate(s, e) {
     const gid = String(e.seq);
     s.groups = withItem(s, "groups", gid, {id: gid, title: e.payload.title, statements: [],
-                                           owner: null, by: actorOf(e)});
+                                           owner: null, by: actorOf(e),
+                                           point: get(e.payload, "point", null)});
     moveStatements(s, get(e.payload, "statements", []), gid);
   }
 
@@ -222,7 +223,8 @@
   const GUESS_FIELDS = ["nps", "promoters", "driver", "theme"];
 
   function guessSetup(s, e) {
-    s.choices = {drivers: e.payload.drivers, themes: e.payload.themes};
+    s.choices = {drivers: e.payload.drivers, themes: e.payload.themes,
+                 route: get(e.payload, "route", [])};
   }
 
   function guessSubmit(s, e) {

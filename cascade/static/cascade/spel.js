@@ -348,12 +348,32 @@
       return;
     }
     if (this.view !== "console") return;  // the phone lists them with its dot votes
+    this.renderRoutePoints();
     const items = ranked.map((g) => h("li", {class: "proposal", "data-testid": "proposal"},
       h("p", {class: "proposal-title"}, g.title),
       h("p", {class: "proposal-meta muted"}, this.t("proposed_by", {name: firstName(this.personName(g.by))})),
       this.groupBar(g, max, false)));
     this.region("proposals", items.length ? h("ol", {class: "proposal-list"}, items)
       : h("p", {class: "muted empty"}, this.t("no_groups")));
+  };
+
+  /** The improvement route's points (below the strategic session), to put on the table. */
+  Spel.prototype.renderRoutePoints = function () {
+    const s = this.conn.state;
+    const route = s.choices.route || [];
+    const tabled = new Set(Object.values(s.groups).map((g) => g.point).filter((p) => p));
+    const can = this.can("group_create");
+    this.region("route-points", route.length ? [
+      h("h3", {}, this.t("route_points")),
+      h("p", {class: "help"}, this.t("route_points_help")),
+      h("ul", {class: "route-point-list"}, route.map((point) => h("li", {"data-testid": "route-point"},
+        h("span", {class: "route-point-title"}, point.label), " ",
+        tabled.has(point.key) ? h("span", {class: "muted"}, "(" + this.t("on_table") + ")")
+          : can ? h("button", {type: "button", class: "button small secondary", "data-key": "route-" + point.key,
+                               "data-testid": "route-point-table",
+                               onclick: () => this.act("group_create", {title: point.label, statements: [],
+                                                                        point: point.key})},
+                    this.t("put_on_table")) : null)))] : null);
   };
 
   // Forms ------------------------------------------------------------------------------------
