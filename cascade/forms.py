@@ -53,7 +53,11 @@ class SessionRouteForm(forms.Form):
 
 class SessionFinishForm(forms.Form):
     notes = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                            help_text=_("What was chosen, coaching notes, what goes to the MT."))
+                            help_text=_("What was chosen and agreed. A tactical session's outcome is its "
+                                        "report to the MT, in the progress review."))
+    coaching_notes = forms.CharField(
+        label=_("Coaching notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For the facilitator and the unit's managers: what to coach on. Not in the MT review."))
 
 
 class ConversationForm(forms.Form):

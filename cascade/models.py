@@ -78,7 +78,8 @@ class CascadeSession(models.Model):
     # Outcomes. Strategic: the improvement route and the long-term vision (on the route).
     route = models.ForeignKey("improvements.Route", on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="cascade_sessions", verbose_name=_("improvement route"))
-    notes = models.TextField(_("outcome and coaching notes"), blank=True)
+    notes = models.TextField(_("outcome"), blank=True)  # a tactical session's goes to the MT
+    coaching_notes = models.TextField(_("coaching notes"), blank=True)  # not in the MT review
 
     class Meta:
         ordering = ["cascade", "unit__path"]

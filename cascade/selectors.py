@@ -225,3 +225,18 @@ def session_outcomes(session: CascadeSession) -> list[tuple]:
         if outcome.action is not None:
             actions.append(outcome.action)
     return list(points.values())
+
+
+def may_read_coaching_notes(session: CascadeSession, membership) -> bool:
+    """Coaching notes are for the facilitator, those who manage cascades, and the managers
+    of the session's unit (or a unit above it); not for the MT review or the team."""
+    from accounts.models import Role
+    from accounts.permissions import Capability, role_can
+
+    if membership is None:
+        return False
+    if session.facilitator_id == membership.pk or role_can(membership.role, Capability.MANAGE_CASCADES):
+        return True
+    unit = membership.unit
+    return (membership.role == Role.MANAGER and unit is not None
+            and session.unit.path.startswith(unit.path))

@@ -131,7 +131,7 @@ def session_route_set(*, session: CascadeSession, route) -> CascadeSession:
 
 @transaction.atomic
 def session_finish(*, session: CascadeSession, notes: str | None = None,
-                   actor: Membership | None = None) -> CascadeSession:
+                   coaching_notes: str | None = None, actor: Membership | None = None) -> CascadeSession:
     """Mark a running session done, with its outcome notes.
 
     A session that ran live closes its room, and what the room chose lands in the
@@ -146,6 +146,8 @@ def session_finish(*, session: CascadeSession, notes: str | None = None,
         raise ValueError("The actor belongs to another organisation.")
     if notes is not None:
         session.notes = notes.strip()
+    if coaching_notes is not None:
+        session.coaching_notes = coaching_notes.strip()
     if session.room_id is not None:
         _room_outcomes(session, actor or session.facilitator)
     session.state, session.finished_at = SessionState.DONE, timezone.now()

@@ -87,7 +87,8 @@ class SessionDetailView(SessionView):
                    "is_admin": self.membership.role == "admin",
                    "participants": session.participants.select_related("user").order_by("user__name"),
                    "children": session.children.select_related("unit").order_by("unit__path"),
-                   "outcome_points": selectors.session_outcomes(session)}
+                   "outcome_points": selectors.session_outcomes(session),
+                   "show_coaching": selectors.may_read_coaching_notes(session, self.membership)}
         if session.level == Level.OPERATIONAL and (manage or session.facilitator_id == self.membership.pk):
             context["conversations"] = selectors.session_conversations(session)
         if manage:
@@ -96,7 +97,8 @@ class SessionDetailView(SessionView):
                 "place": session.place, "facilitator": session.facilitator,
                 "participants": list(session.participants.all())})
             context["start_form"] = SessionStartForm()
-            context["finish_form"] = SessionFinishForm(initial={"notes": session.notes})
+            context["finish_form"] = SessionFinishForm(initial={"notes": session.notes,
+                                                                "coaching_notes": session.coaching_notes})
             if session.level == Level.STRATEGIC:
                 context["route_form"] = SessionRouteForm(organisation=self.organisation,
                                                          initial={"route": session.route})
@@ -155,6 +157,7 @@ class SessionFinishView(SessionView):
         form.is_valid()
         try:
             services.session_finish(session=session, notes=form.cleaned_data.get("notes", ""),
+                                    coaching_notes=form.cleaned_data.get("coaching_notes", ""),
                                     actor=self.membership)
         except ValueError as exc:
             messages.error(request, str(exc))

@@ -69,6 +69,7 @@ def spel_labels() -> dict[str, str]:
         "route_points_help": _("Put a point of the route on the table: actions agreed for it "
                                "land under that point."),
         "put_on_table": _("Put on the table"),
+        "proposed_by_you": _("proposed by you"),
         "on_table": _("on the table"),
         "handover_confirm": _("Hand the session over to %(name)s? You stay in it as an observer."),
         # Guessing

@@ -58,7 +58,7 @@ def test_the_strategic_session_turns_proposals_and_actions_into_the_route(w, cli
     assert room.state["closed"]
     called = ImprovementPoint.objects.get(organisation=w.org, title="Sneller terugbellen")
     assert (called.unit, called.priority, called.status) == (w.root, Priority.HIGH, PointStatus.PROPOSED)
-    assert "2 dots" in called.description
+    assert ": 2 " in called.description  # its dots
     invoices = ImprovementPoint.objects.get(organisation=w.org, title="Duidelijkere facturen")
     assert invoices.priority == Priority.MEDIUM
     # Only what got dots joins the route, after the points it had.
@@ -122,3 +122,23 @@ def test_a_session_without_a_room_finishes_as_before(org, make_member):
     services.session_finish(session=w.session, actor=w.consultant, notes="Route vastgesteld.")
     w.session.refresh_from_db()
     assert w.session.state == "done" and not SessionOutcome.objects.exists()
+
+
+def test_coaching_notes_stay_out_of_the_mt_review_and_away_from_the_team(w, client):
+    route = route_with(w)
+    services.session_route_set(session=w.session, route=route)
+    services.session_finish(session=w.session, actor=w.consultant)
+    noord = CascadeSession.objects.get(cascade=w.session.cascade, unit=w.units["Noord"])
+    services.session_plan(session=noord, scheduled_at=None, facilitator=w.consultant, participants=[w.eva])
+    services.session_start(session=noord, actor=w.consultant)
+    services.session_finish(session=noord, actor=w.consultant, notes="Noord belt binnen een dag terug.",
+                            coaching_notes="Teamleider Noord helpen met lastige gesprekken.")
+    client.force_login(w.admin.user)
+    review = client.get(reverse("cascade:review", args=[w.org.slug, noord.cascade_id])).content.decode()
+    assert "Noord belt binnen een dag terug." in review
+    assert "lastige gesprekken" not in review
+    page = reverse("cascade:session", kwargs={"org": w.org.slug, "pk": noord.pk})
+    assert "lastige gesprekken" in client.get(page).content.decode()
+    client.force_login(w.eva.user)
+    response = client.get(page)
+    assert response.status_code == 200 and "lastige gesprekken" not in response.content.decode()

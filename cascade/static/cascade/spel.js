@@ -351,7 +351,8 @@
     this.renderRoutePoints();
     const items = ranked.map((g) => h("li", {class: "proposal", "data-testid": "proposal"},
       h("p", {class: "proposal-title"}, g.title),
-      h("p", {class: "proposal-meta muted"}, this.t("proposed_by", {name: firstName(this.personName(g.by))})),
+      h("p", {class: "proposal-meta muted"}, g.by === this.me() ? this.t("proposed_by_you")
+        : this.t("proposed_by", {name: firstName(this.personName(g.by))})),
       this.groupBar(g, max, false)));
     this.region("proposals", items.length ? h("ol", {class: "proposal-list"}, items)
       : h("p", {class: "muted empty"}, this.t("no_groups")));
