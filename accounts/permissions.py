@@ -45,6 +45,12 @@ class Capability:
     VIEW_ARENA_REPORTS = "view_arena_reports"
     VIEW_CASCADES = "view_cascades"
     MANAGE_CASCADES = "manage_cascades"
+    VIEW_SAFARIS = "view_safaris"
+    PLAN_SAFARIS = "plan_safaris"
+    VIEW_JOURNEYS = "view_journeys"
+    EDIT_JOURNEYS = "edit_journeys"
+    VIEW_COCREATION = "view_cocreation"
+    MANAGE_COCREATION = "manage_cocreation"
 
 
 MATRIX: dict[str, tuple[str, set[str]]] = {
@@ -86,6 +92,14 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     Capability.VIEW_CASCADES: (_("See the 1-2-3 sessions of a wave"), STAFF),
     # Starting out of order needs an administrator with a reason (cascade.services).
     Capability.MANAGE_CASCADES: (_("Create the 1-2-3 sessions, plan and run them"), {A, C}),
+    # Filing a visit report depends on being the visit's visitor, not on the role.
+    Capability.VIEW_SAFARIS: (_("See safari rounds and what the visits taught"), {A, C, B, M}),
+    Capability.PLAN_SAFARIS: (_("Plan safari rounds and assign visits"), {A, C, B}),
+    Capability.VIEW_JOURNEYS: (_("See customer journeys and their evidence"), STAFF),
+    Capability.EDIT_JOURNEYS: (_("Create and edit customer journeys"), {A, C, M}),
+    # Taking part in a group depends on being its member, not on the role.
+    Capability.VIEW_COCREATION: (_("See improvement groups and the steering group"), STAFF),
+    Capability.MANAGE_COCREATION: (_("Form improvement groups, invite customer delegates"), {A, C, M}),
 }
 
 

@@ -615,6 +615,16 @@ def demo_build(*, slug: str = "demo", seed: int = 2026) -> DemoSummary:
                                  employees=employees, today=today)
     _build_cascade(organisation=organisation, wave=waves[-1], units=units, logins=logins, route=route,
                    today=today)
+    # The methods of the later apps, each from its own ``demo`` module, in this order
+    # (safari visits tag the journey's touchpoints; the portal follows everyone's words).
+    from cocreation import demo as cocreation_demo
+    from journeys import demo as journeys_demo
+    from portal import demo as portal_demo
+    from safari import demo as safari_demo
+
+    for part in (journeys_demo, safari_demo, cocreation_demo, portal_demo):
+        part.build(organisation=organisation, units=units, logins=logins, employees=employees,
+                   points=points, waves=waves, route=route, today=today, rng=rng)
 
     return DemoSummary(
         units=Unit.objects.filter(organisation=organisation).count(),

@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "live",
     "arena",
     "cascade",
+    "journeys",
+    "safari",
+    "cocreation",
+    "portal",
 ]
 
 MIDDLEWARE = [

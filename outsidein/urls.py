@@ -14,8 +14,13 @@ urlpatterns = [
     path("o/<slug:org>/insights/", include("insights.urls")),
     path("o/<slug:org>/arena/", include("arena.urls")),
     path("o/<slug:org>/cascade/", include("cascade.urls")),
+    path("o/<slug:org>/safari/", include("safari.urls")),
+    path("o/<slug:org>/journeys/", include("journeys.urls")),
+    path("o/<slug:org>/groups/", include("cocreation.urls")),
     path("survey/", include("research.urls_survey")),
     path("arena/", include("arena.urls_customer")),
+    path("groups/", include("cocreation.urls_delegate")),
+    path("portal/", include("portal.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""Co-creation: improvement groups and the steering group, with customer delegates."""

@@ -1,0 +1,5 @@
+"""The demo organisation's safari: built by outsidein.demo.demo_build."""
+
+
+def build(*, organisation, units, logins, employees, points, waves, route, today, rng, **_):
+    """Add this app's part of the demo organisation."""
