@@ -36,7 +36,8 @@ class Contribution(models.Model):
         verbose_name = _("contribution")
         verbose_name_plural = _("contributions")
         constraints = [
-            models.UniqueConstraint(fields=["contact", "point", "kind", "label"], name="portal_contribution_once"),
+            models.UniqueConstraint(fields=["contact", "point", "kind", "label"],
+                                    name="portal_contribution_once"),
         ]
 
     def __str__(self) -> str:

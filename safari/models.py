@@ -69,7 +69,8 @@ class Visit(models.Model):
                                  verbose_name=_("customer"))
     contact = models.ForeignKey("org.Contact", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="safari_visits", verbose_name=_("contact person"))
-    reason = models.CharField(_("why"), max_length=20, choices=VisitReason.choices, default=VisitReason.CHOSEN)
+    reason = models.CharField(_("why"), max_length=20, choices=VisitReason.choices,
+                              default=VisitReason.CHOSEN)
     planned_at = models.DateTimeField(_("planned for"), null=True, blank=True)
     place = models.CharField(_("place"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=VisitStatus.choices,

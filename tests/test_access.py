@@ -6,8 +6,8 @@ new pattern that takes an object id fails these tests until it is listed here.
 
 import re
 from dataclasses import dataclass, field
-from importlib import import_module
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 
 import pytest
