@@ -21,6 +21,7 @@ urlpatterns = [
     path("arena/", include("arena.urls_customer")),
     path("groups/", include("cocreation.urls_delegate")),
     path("portal/", include("portal.urls")),
+    path("calendar/", include("safari.urls_feed")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]
