@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from safari import views
 
 app_name = "safari_feed"
-urlpatterns: list = []
+
+# No session here: a calendar app fetches the feed by the secret in its URL.
+urlpatterns = [
+    path("<slug:org>/<str:secret>.ics", views.FeedView.as_view(), name="feed"),
+]
