@@ -93,6 +93,8 @@ class MagicLinkView(View):
             # Valid until the day after the arena: RSVP now, join from the same phone then.
             request.session.set_expiry(link.expires_at)
             return redirect(reverse("arena_customer:home"))
+        if link.purpose == MagicLinkPurpose.PORTAL:
+            return redirect(reverse("portal:home"))
         return redirect(reverse("accounts:customer_home"))
 
 
@@ -118,7 +120,11 @@ class CustomerHomeView(TemplateView):
             return redirect(reverse("survey:start"))
         if access["purpose"] == MagicLinkPurpose.ARENA:
             return redirect(reverse("arena_customer:home"))
-        from arena.selectors import points_for_contact
+        # What became of the customer's words is on the portal page (``portal``).
+        from portal.models import Contribution
 
-        return self.render_to_response({"contact": contact, "purpose": access["purpose"],
-                                        "followed_points": points_for_contact(contact)})
+        return self.render_to_response({
+            "contact": contact, "purpose": access["purpose"],
+            "followed_count": Contribution.objects.filter(
+                contact=contact, organisation_id=access["organisation"]).values("point").distinct().count(),
+        })

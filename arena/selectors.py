@@ -185,6 +185,20 @@ def _all_actor_keys(state: dict) -> set[str]:
     return keys
 
 
+def speakers_by_group(state: dict) -> dict[str, set[int]]:
+    """Return, per group of the room's ``state``, the contacts whose statements are in it.
+
+    Pure over the room state, so that the portal's data migration can use it too.
+    """
+    speakers: dict[str, set[int]] = {}
+    for group in state.get("groups", {}).values():
+        for sid in group.get("statements", []):
+            statement = state.get("statements", {}).get(sid)
+            if statement and statement.get("customer"):
+                speakers.setdefault(str(group["id"]), set()).add(int(statement["customer"]))
+    return speakers
+
+
 def raised_by(*, arena: Arena, contact) -> list:
     """Return the improvement points of ``arena`` whose evidence includes this customer's words."""
     state = arena.room.state
@@ -248,36 +262,6 @@ def phase_label(arena: Arena) -> str:
         return str(format_get(arena.room.format).phase(arena.room.phase).label)
     except KeyError:
         return ""
-
-
-@dataclass(frozen=True)
-class FollowedPoint:
-    """What a customer may see of an improvement point: no internal fields."""
-
-    title: str
-    status: str
-    status_label: str
-    updated_at: object
-    arena: str
-    actions_done: int
-    actions_total: int
-
-
-def points_for_contact(contact) -> list[FollowedPoint]:
-    """Return the points that came from what ``contact`` said in finished arenas."""
-    from improvements.models import ActionStatus
-
-    followed = []
-    for invitation in (ArenaInvitation.objects.filter(contact=contact, arena__finished_at__isnull=False)
-                       .select_related("arena__room")):
-        for point in raised_by(arena=invitation.arena, contact=contact):
-            actions = list(point.actions.values_list("status", flat=True))
-            followed.append(FollowedPoint(
-                title=point.title, status=point.status, status_label=point.get_status_display(),
-                updated_at=point.updated_at, arena=invitation.arena.title,
-                actions_done=sum(1 for s in actions if s == ActionStatus.DONE),
-                actions_total=len(actions)))
-    return followed
 
 
 # The report ------------------------------------------------------------------------------

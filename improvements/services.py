@@ -35,6 +35,7 @@ from improvements.models import (
     RoutePoint,
     Theme,
 )
+from improvements.signals import point_status_changed
 from org.models import Unit
 
 POINT_EDITABLE = ("title", "description", "theme", "unit", "priority", "raised_by",
@@ -206,6 +207,7 @@ def point_set_status(*, point: ImprovementPoint, actor: Membership | None,
     """Move a point to ``status``; setting the current status again records nothing."""
     if status not in PointStatus.values:
         raise ValueError(f"Unknown status {status!r}.")
+    old_status = point.status
     diffs = _apply(point, {"status": status}, ["status"])
     if not diffs:
         return point
@@ -214,6 +216,8 @@ def point_set_status(*, point: ImprovementPoint, actor: Membership | None,
             summary=_("Status changed from %(old)s to %(new)s")
             % {"old": diffs[0]["old"], "new": diffs[0]["new"]},
             fields=diffs)
+    transaction.on_commit(lambda: point_status_changed.send(
+        sender=ImprovementPoint, point=point, old=old_status, new=status, actor=actor), robust=True)
     return point
 
 

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from portal import views
 
 app_name = "portal"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.PortalView.as_view(), name="home"),
+    path("e-mail/", views.PreferenceView.as_view(), name="preference"),
+    path("unsubscribe/<str:token>/", views.UnsubscribeView.as_view(), name="unsubscribe"),
+]

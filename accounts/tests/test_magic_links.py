@@ -33,7 +33,7 @@ def test_first_request_exchanges_the_token_for_a_session_and_drops_it_from_the_u
     client.get("/")  # a session from before, to prove the key is replaced
     response = client.get(reverse("accounts:magic_link", args=[issued.token]))
     assert response.status_code == 302
-    assert response.url == reverse("accounts:customer_home")
+    assert response.url == reverse("portal:home")  # a portal link opens the portal
     assert issued.token not in response.url
     assert client.session[CUSTOMER_SESSION_KEY]["contact"] == contact.pk
     page = client.get(response.url)
