@@ -49,6 +49,21 @@ REPORTS = [
      "De klant moest het eigen risico aan de balie betalen zonder dat dat vooraf was verteld.",
      "Vertel bij de goedkeuring hoeveel eigen risico de klant betaalt en waar",
      "Die 300 euro aan de balie overviel me."),
+    (("Bereikbaarheid", "Communicatie"), ("telefoon", "phone"),
+     "De medewerker van de schadedienst nam de tijd en legde rustig uit wat er ging gebeuren.",
+     "De klant werd na de melding doorverbonden naar een ander nummer en hing twintig minuten in de wacht.",
+     "Laat de eerste medewerker de melding afmaken in plaats van door te verbinden",
+     "Ik werd drie keer doorverbonden en moest elke keer mijn verhaal opnieuw doen."),
+    (("Schadeafhandeling",), ("uitkering", "betal"),
+     "De uitkering voor de stormschade aan de kas stond binnen tien dagen op de rekening.",
+     "De brief met de afwijzing van een deel van de schade was vol jargon en gaf geen reden.",
+     "Bel de klant als een deel van de schade wordt afgewezen, en leg uit waarom",
+     "Een brief met artikelnummers, daar heb ik niks aan.\nBel me gewoon even."),
+    (("Advies en contact", "Communicatie"), ("adviseur", "visit"),
+     "De klant waardeert dat de adviseur elk jaar langskomt om de polissen door te nemen.",
+     "Na de overstap naar de nieuwe app kon de klant zijn polissen niet meer vinden.",
+     "Stuur bij grote wijzigingen in de app een korte uitleg per e-mail",
+     "Ineens was alles weg uit de app, ik dacht dat ik niet meer verzekerd was."),
 ]
 PLACES = ["Bij de klant op kantoor", "Op het erf", "Thuis bij de klant", "Werkplaats van de klant"]
 
@@ -103,7 +118,7 @@ def build(*, organisation, units, logins, employees, points, waves, route, today
 
     start = timezone.make_aware(datetime.datetime.combine(max(starts_on, today - datetime.timedelta(days=40)),
                                                           datetime.time(10)))
-    reports = iter(REPORTS * 3)
+    reports = iter(REPORTS * 2)
     visits_done = []
     for index, visitor in enumerate(visitors):
         pools = ([(own or detractors, VisitReason.DETRACTOR), (own or detractors, VisitReason.DETRACTOR),
@@ -113,7 +128,7 @@ def build(*, organisation, units, logins, employees, points, waves, route, today
             if chosen is None:
                 continue
             customer, reason = chosen
-            reported = slot < (2 if visitor == manager else 1 + index % 2)
+            reported = slot < (2 if visitor == manager else 1 + (index == 0))
             if reported:
                 planned_at = min(start + datetime.timedelta(days=3 * index + 7 * slot, hours=slot),
                                  timezone.now() - datetime.timedelta(days=1, hours=slot))
