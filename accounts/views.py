@@ -93,6 +93,10 @@ class MagicLinkView(View):
             # Valid until the day after the arena: RSVP now, join from the same phone then.
             request.session.set_expiry(link.expires_at)
             return redirect(reverse("arena_customer:home"))
+        if link.purpose == MagicLinkPurpose.DELEGATE:
+            # A delegate sits in the group for months: the session lasts as long as the link.
+            request.session.set_expiry(link.expires_at)
+            return redirect(reverse("cocreation_delegate:home"))
         if link.purpose == MagicLinkPurpose.PORTAL:
             return redirect(reverse("portal:home"))
         return redirect(reverse("accounts:customer_home"))

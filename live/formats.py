@@ -213,7 +213,60 @@ CASCADE = Format(
     ),
 )
 
-FORMATS: dict[str, Format] = {ARENA.key: ARENA, CASCADE.key: CASCADE}
+# An improvement-group meeting (co-creation, "de vuile was delen"): the group's employees
+# and customer delegates sit at one table as equals. The chair runs it as facilitator.
+# Customers speak, propose and vote like employees, and commit too: working in the group,
+# customers find what they can improve in their own processes.
+MEETING = Format(
+    key="meeting",
+    label=_("Improvement group meeting"),
+    vote_budget=3,
+    phases=(
+        Phase(
+            key="check_in",
+            label=_("Check-in"),
+            prompt=_("Who is at the table, and what is on the agenda today?"),
+            timer_seconds=5 * 60,
+            may=_may(facilitator={"note_add"}),
+        ),
+        Phase(
+            key="discuss",
+            label=_("Discuss"),
+            prompt=_("What do you see happening? Customers and employees both say what they "
+                     "experience."),
+            timer_seconds=30 * 60,
+            may=_may(
+                customer={"statement_add"},
+                employee={"statement_add", "note_add"},
+                facilitator={"statement_add", "note_add"},
+            ),
+        ),
+        Phase(
+            key="choose",
+            label=_("Choose"),
+            prompt=_("Propose what to improve, then give your dots to what matters most."),
+            timer_seconds=15 * 60,
+            may=_may(
+                customer={"group_create", "vote_cast", "vote_retract"},
+                employee={"group_create", "vote_cast", "vote_retract"},
+                facilitator={"group_create", "statement_group"},
+            ),
+        ),
+        Phase(
+            key="agree",
+            label=_("Agree"),
+            prompt=_("Which actions do we agree, who owns them, and what will you do yourself?"),
+            timer_seconds=10 * 60,
+            may=_may(
+                customer={"commitment_add"},
+                employee={"commitment_add"},
+                facilitator={"action_confirm"},
+            ),
+        ),
+    ),
+)
+
+FORMATS: dict[str, Format] = {ARENA.key: ARENA, CASCADE.key: CASCADE, MEETING.key: MEETING}
 
 
 def format_get(key: str) -> Format:
