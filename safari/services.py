@@ -55,9 +55,9 @@ def _check_visitors(organisation: Organisation, visitors: Iterable[Membership]) 
     visitors = list(visitors)
     for visitor in visitors:
         if visitor.organisation_id != organisation.pk or not visitor.is_active:
-            raise ValueError("A visitor is not an active member of this organisation.")
+            raise ValueError(_("A visitor is not an active member of this organisation."))
         if visitor.role not in VISITOR_ROLES:
-            raise ValueError("Only staff can go on a safari.")
+            raise ValueError(_("Only staff can go on a safari."))
     return visitors
 
 
@@ -71,11 +71,11 @@ def round_create(*, organisation: Organisation, actor: Membership, name: str,
     _require_planner(actor, organisation.pk)
     name = name.strip()
     if not name:
-        raise ValueError("A round needs a name.")
+        raise ValueError(_("A round needs a name."))
     if ends_on < starts_on:
-        raise ValueError("The round ends before it starts.")
+        raise ValueError(_("The round ends before it starts."))
     if not 1 <= visits_per_visitor <= 50:
-        raise ValueError("Visits per visitor must be between 1 and 50.")
+        raise ValueError(_("Visits per visitor must be between 1 and 50."))
     visitors = _check_visitors(organisation, visitors)
     safari_round = SafariRound.objects.create(
         organisation=organisation, name=name[:200], starts_on=starts_on, ends_on=ends_on,
@@ -91,15 +91,15 @@ def round_update(*, safari_round: SafariRound, actor: Membership, name: str,
     """Change a round; a visitor with visits in it stays."""
     _require_planner(actor, safari_round.organisation_id)
     if not name.strip():
-        raise ValueError("A round needs a name.")
+        raise ValueError(_("A round needs a name."))
     if ends_on < starts_on:
-        raise ValueError("The round ends before it starts.")
+        raise ValueError(_("The round ends before it starts."))
     if not 1 <= visits_per_visitor <= 50:
-        raise ValueError("Visits per visitor must be between 1 and 50.")
+        raise ValueError(_("Visits per visitor must be between 1 and 50."))
     visitors = _check_visitors(safari_round.organisation, visitors)
     busy = set(safari_round.visits.exclude(status=VisitStatus.CANCELLED).values_list("visitor", flat=True))
     if busy - {v.pk for v in visitors}:
-        raise ValueError("A visitor with visits in this round cannot be taken out of it.")
+        raise ValueError(_("A visitor with visits in this round cannot be taken out of it."))
     safari_round.name = name.strip()[:200]
     safari_round.starts_on, safari_round.ends_on = starts_on, ends_on
     safari_round.visits_per_visitor = visits_per_visitor
@@ -123,15 +123,15 @@ def visit_assign(*, safari_round: SafariRound, actor: Membership, visitor: Membe
     if customer.organisation_id != safari_round.organisation_id:
         raise ValueError("The customer belongs to another organisation.")
     if not safari_round.visitors.filter(pk=visitor.pk).exists():
-        raise ValueError("The visitor is not one of this round's visitors.")
+        raise ValueError(_("The visitor is not one of this round's visitors."))
     if contact is not None and contact.customer_id != customer.pk:
-        raise ValueError("The contact person does not work at this customer.")
+        raise ValueError(_("The contact person does not work at this customer."))
     if reason not in VisitReason.values:
         raise ValueError(f"Unknown reason {reason!r}.")
     if planned_at is not None and timezone.is_naive(planned_at):
         raise ValueError("The planned time needs a time zone.")
     if not 15 <= duration_minutes <= 600:
-        raise ValueError("A visit lasts between 15 minutes and 10 hours.")
+        raise ValueError(_("A visit lasts between 15 minutes and 10 hours."))
     existing = (safari_round.visits.exclude(status=VisitStatus.CANCELLED)
                 .filter(customer=customer).select_related("visitor__user").first())
     if existing is not None:
@@ -157,11 +157,11 @@ def visit_plan(*, visit: Visit, actor: Membership, planned_at: datetime.datetime
     if not may_report(visit, actor):
         raise PermissionDenied("Only the visitor or a planner may plan this visit.")
     if contact is not None and contact.customer_id != visit.customer_id:
-        raise ValueError("The contact person does not work at this customer.")
+        raise ValueError(_("The contact person does not work at this customer."))
     if planned_at is not None and timezone.is_naive(planned_at):
         raise ValueError("The planned time needs a time zone.")
     if not 15 <= duration_minutes <= 600:
-        raise ValueError("A visit lasts between 15 minutes and 10 hours.")
+        raise ValueError(_("A visit lasts between 15 minutes and 10 hours."))
     visit.planned_at, visit.place, visit.contact = planned_at, place.strip()[:200], contact
     visit.duration_minutes = duration_minutes
     visit.save(update_fields=["planned_at", "place", "contact", "duration_minutes"])
@@ -173,7 +173,7 @@ def visit_cancel(*, visit: Visit, actor: Membership) -> Visit:
     """Cancel a planned visit; its customer can be assigned again."""
     _require_planner(actor, visit.organisation_id)
     if visit.status == VisitStatus.DONE:
-        raise ValueError("A reported visit cannot be cancelled.")
+        raise ValueError(_("A reported visit cannot be cancelled."))
     visit.status = VisitStatus.CANCELLED
     visit.save(update_fields=["status"])
     return visit
@@ -217,7 +217,7 @@ def visit_report(*, visit: Visit, actor: Membership, went_well: str, went_wrong:
         raise PermissionDenied("Only the visitor or a planner may file this report.")
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if visit.status == VisitStatus.CANCELLED:
-        raise ValueError("This visit was cancelled.")
+        raise ValueError(_("This visit was cancelled."))
     touchpoints, themes = list(touchpoints), list(themes)
     if any(t.organisation_id != visit.organisation_id for t in touchpoints):
         raise ValueError("A touchpoint belongs to another organisation.")
@@ -270,12 +270,12 @@ def advice_to_point(*, visit: Visit, actor: Membership, advice: str, title: str 
     visit = (Visit.objects.select_for_update().select_related("customer__unit", "contact", "organisation")
              .get(pk=visit.pk))
     if visit.status != VisitStatus.DONE:
-        raise ValueError("File the visit report first.")
+        raise ValueError(_("File the visit report first."))
     advice = " ".join(advice.split())
     if not advice:
-        raise ValueError("There is no advice to turn into a point.")
+        raise ValueError(_("There is no advice to turn into a point."))
     if advice_key(advice) not in {advice_key(line) for line in visit.advice_lines()}:
-        raise ValueError("This advice is not in the visit's report.")
+        raise ValueError(_("This advice is not in the visit's report."))
     key = advice_key(advice)
     done = AdvicePoint.objects.filter(visit=visit, key=key).select_related("point").first()
     if done is not None:
