@@ -55,9 +55,11 @@ def _curve_drawing(curve: CurveLayout, width_pt: float):
         if band.shaded:
             group.add(Rect(band.x, y(curve.bottom), band.width, curve.bottom - curve.top + 18,
                            fillColor=colors.HexColor(BAND), strokeColor=None))
-        group.add(String(band.middle, y(curve.top) + 6, band.name[:28], fontName="Helvetica-Bold",
+        label = band.name if len(band.name) <= band.chars else band.name[:band.chars - 1] + "…"
+        group.add(String(band.middle, y(curve.top) + 6, label, fontName="Helvetica-Bold",
                          fontSize=9, textAnchor="middle", fillColor=colors.HexColor(INK)))
-    for level, label in ((curve.top, "+100"), (curve.middle, "0"), (curve.bottom, "−100")):
+    # "-": Helvetica's encoding has no U+2212 minus sign.
+    for level, label in ((curve.top, "+100"), (curve.middle, "0"), (curve.bottom, "-100")):
         group.add(Line(curve.left, y(level), curve.right, y(level), strokeColor=colors.HexColor(LINE),
                        strokeWidth=0.6 if level != curve.middle else 1.0))
         group.add(String(curve.left - 4, y(level) - 3, label, fontName="Helvetica", fontSize=7,
@@ -99,8 +101,8 @@ def journey_pdf(journey_map: JourneyMap) -> bytes:
     story.append(para(_("Net sentiment per touchpoint (share positive minus share negative of "
                         "all evidence); a diamond marks a moment of truth."), style["small"]))
     story.append(_curve_drawing(journey_map.curve, A4[0] - 36 * mm))
-    header = ["#", _("Touchpoint"), _("Channel"), _("Owning unit"), _("Survey"), _("Arena"),
-              _("Safari"), _("Positive"), _("Negative"), _("Net")]
+    header = ["#", _("Touchpoint"), _("Channel"), _("Owning unit"), _("Survey · arena · safari"),
+              _("Positive"), _("Negative"), _("Net")]
     for column in journey_map.columns:
         story.append(para(column.stage.name, style["h2"]))
         if not column.touchpoints:
@@ -113,9 +115,9 @@ def journey_pdf(journey_map: JourneyMap) -> bytes:
             if ev.points:
                 name += "\n" + ", ".join(p.reference for p in ev.points)
             rows.append([ev.number, name, tp.get_channel_display(), tp.unit.name if tp.unit else "–",
-                         t.survey, t.arena, t.safari, _percent(t.percent_positive),
+                         f"{t.survey} · {t.arena} · {t.safari}", _percent(t.percent_positive),
                          _percent(t.percent_negative), _net(t.net_percent)])
-        story.append(table(rows, [8, 44, 18, 28, 14, 13, 13, 14, 14, 10], style))
+        story.append(table(rows, [7, 46, 17, 30, 28, 15, 16, 12], style))
     footer = f"{journey.organisation.name} · {journey.name} · Outside-In"
     return document(story, title=journey.name, subject=_("Customer journey"), footer=footer)
 
@@ -170,6 +172,8 @@ def journey_png(journey_map: JourneyMap) -> bytes:
     columns = journey_map.columns
     box_h = 118
     width = int(max(curve.width * scale + 2 * pad, len(columns) * (column_w + gap) - gap + 2 * pad, 900))
+    if columns:  # the stages share the width of the curve above them
+        column_w = max(column_w, int((width - 2 * pad - (len(columns) - 1) * gap) / len(columns)))
     rows = max([len(c.touchpoints) for c in columns] + [1])
     curve_top = 120
     map_top = curve_top + int(curve.height * scale) + 40

@@ -135,6 +135,11 @@ class StageBand:
     middle: float
     shaded: bool
 
+    @property
+    def chars(self) -> int:
+        """How many characters of the stage's name fit over the band (at 12 px)."""
+        return max(6, int(self.width / 7.2))
+
 
 @dataclass(frozen=True)
 class CurveLayout:
@@ -161,7 +166,7 @@ class CurveLayout:
         return ["M " + " L ".join(f"{x:.1f} {y:.1f}" for x, y in run) for run in self.segments]
 
 
-def curve_layout(items: Sequence[CurveInput], stage_names: Sequence[str], *, step: float = 96,
+def curve_layout(items: Sequence[CurveInput], stage_names: Sequence[str], *, step: float = 112,
                  height: float = 260, margin: float = 56, min_width: float = 640) -> CurveLayout:
     """Lay the touchpoints out left to right, one ``step`` apart, net sentiment upwards.
 

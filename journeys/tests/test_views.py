@@ -156,8 +156,9 @@ def test_pdf_export_holds_the_journey_and_its_figures(world, login):
     response = login(world.survey.admin).get(
         url("export_pdf", world, pk=world.journey.pk))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-    for expected in ("Autoschade", "Schade melden per telefoon", "Expertise", "80%", "-60"):
+    text = " ".join(" ".join(page.extract_text().split())
+                    for page in PdfReader(io.BytesIO(response.content)).pages)
+    for expected in ("Autoschade", "Schade melden per telefoon", "Expertise", "2 · 2 · 1", "80%", "-60"):
         assert expected in text
     assert "Ik kwam er telefonisch" not in text  # figures only, no quotes
 
