@@ -6,7 +6,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -166,7 +166,9 @@ def suggestions_for(safari_round: SafariRound, visitor: Membership, *,
     for customer in quiet:
         add(customer, VisitReason.NOT_HEARD,
             _("No answer, arena or visit in the last 12 months"))
-    return list(found.values())
+    suggestions = list(found.values())
+    prefetch_related_objects([s.customer for s in suggestions], "contacts")
+    return suggestions
 
 
 def customer_search(safari_round: SafariRound, query: str, *, limit: int = 10):

@@ -136,3 +136,33 @@ def test_lessons_page_filters_by_round(client, login, world, reported, safari_ro
     empty = services.round_create(organisation=world.org, actor=world.planner, name="Leeg",
                                   starts_on=safari_round.starts_on, ends_on=safari_round.ends_on)
     assert client.get(url("lessons", world) + f"?round={empty.pk}").context["lessons"].visits == 0
+
+
+def test_round_and_lessons_pages_do_not_query_per_visit(client, login, world, safari_round, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(world.planner)
+
+    def queries(path):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    def add_reported_visit(name):
+        customer = make_customer(org, name, unit=world.unit)
+        visit = services.visit_assign(safari_round=safari_round, actor=world.planner, visitor=world.manager,
+                                      customer=customer)
+        services.visit_report(visit=visit, actor=world.manager, went_well="Goed", went_wrong="Traag",
+                              advice="Sneller", quotes="Prima")
+        services.advice_to_point(visit=visit, actor=world.manager, advice="Sneller")
+
+    round_page = url("round", world, pk=safari_round.pk) + f"?visitor={world.manager.pk}"
+    lessons_page = url("lessons", world)
+    add_reported_visit("Eerste Klant")
+    client.get(lessons_page)  # the first page of the organisation writes it into the session
+    before = queries(round_page), queries(lessons_page)
+    for n in range(4):
+        add_reported_visit(f"Klant {n}")
+        make_customer(org, f"Stille Klant {n}", unit=world.unit)  # more suggestions too
+    assert (queries(round_page), queries(lessons_page)) == before
