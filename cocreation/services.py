@@ -172,10 +172,12 @@ def _link_url(base_url: str, token: str) -> str:
 
 
 @transaction.atomic
-def delegate_invite(*, delegate: GroupDelegate, actor: Membership, base_url: str) -> GroupDelegate:
+def delegate_invite(*, delegate: GroupDelegate, actor: Membership, base_url: str,
+                    notify: bool = True) -> GroupDelegate:
     """E-mail the delegate a personal link to the group; an earlier link stops working.
 
     Used both for the first invitation and to send a new link (a new phone, a lost mail).
+    ``notify=False`` issues the link without mail (the demo organisation).
     """
     contact = delegate.contact
     if not contact.email:
@@ -188,6 +190,8 @@ def delegate_invite(*, delegate: GroupDelegate, actor: Membership, base_url: str
     delegate.link = issued.link
     delegate.invited_at = timezone.now()
     delegate.save(update_fields=["link", "invited_at"])
+    if not notify:
+        return delegate
     group = delegate.group
     context = {"group": group, "contact": contact, "organisation": group.organisation,
                "url": _link_url(base_url, issued.token), "days": DELEGATE_LINK_DAYS}
