@@ -22,8 +22,9 @@ NAME_LIMITS = {"journey": 200, "stage": 120, "touchpoint": 160}
 def _clean_name(name: str, what: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise ValueError(_("Give the %(what)s a name.") % {"what": what})
-    return name[:NAME_LIMITS.get(what, 200)]
+        raise ValueError({"journey": _("Give the journey a name."), "stage": _("Give the stage a name."),
+                          "touchpoint": _("Give the touchpoint a name.")}[what])
+    return name[:NAME_LIMITS[what]]
 
 
 def _check_editor(organisation: Organisation, actor: Membership | None) -> None:
