@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
 from improvements.models import Theme
 from journeys.models import Touchpoint
 from org.models import Contact, Customer
@@ -31,6 +32,12 @@ class RoundForm(forms.Form):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["visitors"].queryset = selectors.visitor_choices(organisation)
+
+    def employees_chosen(self) -> bool:
+        """Whether an employee is among the visitors checked (their list is folded away otherwise)."""
+        pks = [str(getattr(value, "pk", value)) for value in self["visitors"].value() or []]
+        pks = [pk for pk in pks if pk.isdigit()]
+        return self.fields["visitors"].queryset.filter(pk__in=pks, role=Role.EMPLOYEE).exists()
 
     def clean(self):
         data = super().clean()

@@ -166,3 +166,14 @@ def test_round_and_lessons_pages_do_not_query_per_visit(client, login, world, sa
         add_reported_visit(f"Klant {n}")
         make_customer(org, f"Stille Klant {n}", unit=world.unit)  # more suggestions too
     assert (queries(round_page), queries(lessons_page)) == before
+
+
+def test_round_form_folds_employees_away_unless_one_is_chosen(client, login, world, safari_round):
+    login(world.planner)
+    page = client.get(url("round_update", world, pk=safari_round.pk)).content.decode()
+    assert '<details class="more-visitors">' in page and "Eva Medewerker" in page
+    services.round_update(safari_round=safari_round, actor=world.planner, name=safari_round.name,
+                          starts_on=safari_round.starts_on, ends_on=safari_round.ends_on,
+                          visits_per_visitor=3, visitors=[world.manager, world.employee])
+    page = client.get(url("round_update", world, pk=safari_round.pk)).content.decode()
+    assert '<details class="more-visitors" open>' in page
