@@ -337,19 +337,9 @@ def arena_finish(*, arena: Arena, actor: Membership) -> list[ArenaOutcome]:
             ArenaOutcome.objects.create(arena=arena, kind=ArenaOutcome.Kind.ACTION, item=item["id"],
                                         point=point, action=action)
     # Every customer whose words became evidence of a point can follow it in the portal.
-    from org.models import Contact
-    from portal.models import ContributionKind
-    from portal.services import arena_label, contribution_add
+    from portal.services import arena_contributions_record
 
-    speakers = selectors.speakers_by_group(state)
-    contacts = {c.pk: c for c in Contact.objects.select_related("customer").filter(
-        pk__in=set().union(*speakers.values()), customer__organisation=arena.organisation)}
-    where = arena_label(title=arena.title, starts_at=arena.starts_at)
-    for group_id, point in points.items():
-        for contact_id in sorted(speakers.get(str(group_id), ())):
-            if contact_id in contacts:
-                contribution_add(contact=contacts[contact_id], point=point, kind=ContributionKind.ARENA,
-                                 label=where)
+    arena_contributions_record(arena=arena, points=points)
     arena.status = ArenaStatus.FINISHED
     arena.finished_at = arena.finished_at or timezone.now()
     arena.save(update_fields=["status", "finished_at"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import threading
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core import signing
@@ -41,6 +43,33 @@ def arena_label(*, title: str, starts_at: datetime.datetime) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         day = formats.date_format(timezone.localtime(starts_at).date(), "j F Y")
         return _("Customer arena “%(title)s”, %(date)s") % {"title": title, "date": day}
+
+
+@transaction.atomic
+def arena_contributions_record(*, arena, points: dict | None = None) -> int:
+    """Record each customer whose statements are in a group of a finished ``arena`` as a
+    contributor to the group's point (``points``: by group id; else the arena's outcomes).
+
+    Return how many contributions there are now from this arena.
+    """
+    from arena.models import ArenaOutcome
+    from arena.selectors import speakers_by_group
+    from org.models import Contact
+
+    if points is None:
+        points = {o.item: o.point for o in ArenaOutcome.objects.filter(
+            arena=arena, kind=ArenaOutcome.Kind.POINT).select_related("point")}
+    speakers = speakers_by_group(arena.room.state)
+    contacts = {c.pk: c for c in Contact.objects.select_related("customer").filter(
+        pk__in=set().union(*speakers.values()), customer__organisation_id=arena.organisation_id)}
+    where = arena_label(title=arena.title, starts_at=arena.starts_at)
+    recorded = set()
+    for group_id, point in points.items():
+        for contact_id in sorted(speakers.get(str(group_id), ())):
+            if contact_id in contacts:
+                recorded.add(contribution_add(contact=contacts[contact_id], point=point,
+                                              kind=ContributionKind.ARENA, label=where).pk)
+    return len(recorded)
 
 
 def survey_label(*, wave_name: str) -> str:
@@ -111,6 +140,27 @@ def site_url() -> str:
     return f"http://{host}:8000" if host in ("127.0.0.1", "localhost", "[::1]") else f"https://{host}"
 
 
+_quiet = threading.local()
+
+
+def _set_quiet(value: bool) -> None:
+    _quiet.on = value
+
+
+@contextmanager
+def notifications_muted():
+    """Send no e-mail for status changes made inside this block (the demo's, say).
+
+    The notifications leave after commit, so the mute is switched on and off by commit
+    callbacks placed around the block's own: on rollback nothing runs at all.
+    """
+    transaction.on_commit(lambda: _set_quiet(True))
+    try:
+        yield
+    finally:
+        transaction.on_commit(lambda: _set_quiet(False))
+
+
 def _send(message: EmailMultiAlternatives) -> None:
     message.send()
 
@@ -128,6 +178,8 @@ def point_status_notify(*, point, old: str, new: str, base_url: str | None = Non
     from accounts.services import magic_link_issue
     from portal.selectors import followers_to_notify, public_status_label, public_status_text
 
+    if getattr(_quiet, "on", False):
+        return []
     base_url = (base_url or site_url()).rstrip("/")
     sent = []
     for contact in followers_to_notify(point):

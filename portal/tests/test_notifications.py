@@ -123,3 +123,16 @@ def test_staff_see_how_many_customers_follow_a_point(pworld, login):
     assert 'data-testid="portal-followers"' in page
     assert "2 customers follow this point" in page or "2 klanten volgen" in page
     assert "Anja Jansen" not in page.split('data-testid="portal-followers"')[1][:300]
+
+
+def test_muted_changes_send_nothing_and_the_mute_ends_with_the_commit(pworld,
+                                                                     django_capture_on_commit_callbacks):
+    from portal.services import notifications_muted
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        with notifications_muted():
+            improvements.point_set_status(point=pworld.point, actor=pworld.manager, status=PointStatus.DONE)
+    assert mail.outbox == []
+    assert sorted(change(pworld, django_capture_on_commit_callbacks)) == ["anja@jansen.example",
+                                                                          "bram@bakker.example"]
