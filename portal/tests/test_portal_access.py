@@ -142,3 +142,20 @@ def test_the_customer_home_links_to_the_portal_instead_of_listing_points(pworld,
     page = client.get(reverse("accounts:customer_home")).content.decode()
     assert reverse("portal:home") in page
     assert "Schadelijn" not in page
+
+
+def test_the_portal_page_takes_the_same_queries_for_one_point_or_many(pworld, portal_client,
+                                                                      django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = portal_client(pworld.anja)
+    with CaptureQueriesContext(connection) as one:
+        client.get(PORTAL)
+    for n in range(5):
+        point = improvements.point_create(organisation=pworld.org, actor=pworld.manager, title=f"Punt {n}")
+        improvements.point_set_status(point=point, actor=pworld.manager, status=PointStatus.PLANNED)
+        contribution_add(contact=pworld.anja, point=point, kind=ContributionKind.SURVEY, label=f"Enquête {n}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(PORTAL).content.decode()
+    assert "Punt 4" in page
