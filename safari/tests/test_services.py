@@ -181,3 +181,25 @@ def test_lessons_group_per_theme_and_unit(world, reported, safari_round):
     other = services.round_create(organisation=world.org, actor=world.planner, name="Leeg",
                                   starts_on=datetime.date(2027, 1, 1), ends_on=datetime.date(2027, 3, 31))
     assert selectors.lessons(world.org, safari_round=other).visits == 0
+
+
+def test_a_visitor_with_visits_stays_in_the_round_and_only_planners_cancel(world, safari_round, visit):
+    with pytest.raises(ValueError, match="cannot be taken out"):
+        services.round_update(safari_round=safari_round, actor=world.planner, name="Q4",
+                              starts_on=safari_round.starts_on, ends_on=safari_round.ends_on,
+                              visits_per_visitor=3, visitors=[world.planner])
+    with pytest.raises(PermissionDenied):
+        services.visit_cancel(visit=visit, actor=world.manager)
+    visit.refresh_from_db()
+    assert visit.status == VisitStatus.PLANNED and safari_round.visitors.filter(pk=world.manager.pk).exists()
+
+
+def test_the_visitor_moves_their_own_visit(world, visit):
+    when = timezone.make_aware(datetime.datetime(2026, 11, 20, 14, 0))
+    services.visit_plan(visit=visit, actor=world.manager, planned_at=when, place="Op de zaak",
+                        contact=world.detractor.contacts.first(), duration_minutes=60)
+    visit.refresh_from_db()
+    assert (visit.planned_at, visit.place, visit.ends_at) == (when, "Op de zaak",
+                                                             when + datetime.timedelta(hours=1))
+    with pytest.raises(PermissionDenied):
+        services.visit_plan(visit=visit, actor=world.employee, planned_at=None, place="", contact=None)
