@@ -17,6 +17,9 @@ How evidence finds a touchpoint:
   (``safari.models.Visit.touchpoints``), with what went well, what went wrong, the
   advice and the quotes.
 
+Survey evidence comes from one wave at a time (the one the insights pages open with,
+or the one chosen); arena statements and safari visits count whenever they were made.
+
 Quotes are shown only to those who may read them at their source (``Visibility``):
 survey comments with ``view_insights``, arena statements with ``view_arena_reports``,
 safari notes with ``view_safaris``; everyone who sees a journey sees the counts.

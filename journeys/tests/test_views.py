@@ -178,3 +178,16 @@ def test_png_export_is_an_image_of_the_map(world, login):
 def test_journey_list_counts_stages_and_touchpoints(world, login):
     html = login(world.survey.employee).get(url("list", world)).content.decode()
     assert "Autoschade" in html and "New customer journey" not in html
+
+
+def test_emotion_curve_numbers_stay_machine_readable_in_dutch(world, login, settings):
+    import re
+
+    client = login(world.survey.admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    html = client.get(url("detail", world, pk=world.journey.pk)).content.decode()
+    svg = html[html.index("<svg viewBox"):html.index("</svg>", html.index("<svg viewBox"))]
+    coordinates = re.findall(r'\b(?:x|y|cx|cy|x1|x2|y1|y2|width|height)="([^"]*)"', svg)
+    assert coordinates and all(re.fullmatch(r"-?\d+(\.\d+)?", value) for value in coordinates)
+    assert re.search(r'd="M \d+\.\d \d+\.\d"', svg)  # one point per run: no "L"
+    assert 'lang="nl"' in html
