@@ -40,48 +40,58 @@ def _subtitle(journey_map: JourneyMap) -> str:
 # --- PDF -------------------------------------------------------------------------------------
 
 def _curve_drawing(curve: CurveLayout, width_pt: float):
-    """Return the emotion curve as a ReportLab drawing ``width_pt`` wide."""
-    from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
+    """Return the emotion curve as a ReportLab drawing ``width_pt`` wide.
+
+    Coordinates are scaled, text is not: labels keep a readable size however many
+    touchpoints the curve holds.
+    """
+    from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
     from reportlab.lib import colors
 
     scale = width_pt / curve.width
-    group = Group()
-    h = curve.height
+    height = curve.height * scale + 12
+    drawing = Drawing(width_pt, height)
 
-    def y(value: float) -> float:  # the layout's y grows downwards, ReportLab's upwards
-        return h - value
+    def sx(x: float) -> float:
+        return x * scale
+
+    def sy(y: float) -> float:  # the layout's y grows downwards, ReportLab's upwards
+        return height - y * scale
 
     for band in curve.bands:
         if band.shaded:
-            group.add(Rect(band.x, y(curve.bottom), band.width, curve.bottom - curve.top + 18,
-                           fillColor=colors.HexColor(BAND), strokeColor=None))
-        label = band.name if len(band.name) <= band.chars else band.name[:band.chars - 1] + "…"
-        group.add(String(band.middle, y(curve.top) + 6, label, fontName="Helvetica-Bold",
-                         fontSize=9, textAnchor="middle", fillColor=colors.HexColor(INK)))
+            drawing.add(Rect(sx(band.x), sy(curve.bottom), sx(band.width),
+                             sy(curve.top) - sy(curve.bottom) + 16, fillColor=colors.HexColor(BAND),
+                             strokeColor=None))
+        chars = max(6, int(sx(band.width) / 4.6))
+        label = band.name if len(band.name) <= chars else band.name[:chars - 1] + "…"
+        drawing.add(String(sx(band.middle), sy(curve.top) + 5, label, fontName="Helvetica-Bold",
+                           fontSize=8, textAnchor="middle", fillColor=colors.HexColor(INK)))
     # "-": Helvetica's encoding has no U+2212 minus sign.
     for level, label in ((curve.top, "+100"), (curve.middle, "0"), (curve.bottom, "-100")):
-        group.add(Line(curve.left, y(level), curve.right, y(level), strokeColor=colors.HexColor(LINE),
-                       strokeWidth=0.6 if level != curve.middle else 1.0))
-        group.add(String(curve.left - 4, y(level) - 3, label, fontName="Helvetica", fontSize=7,
-                         textAnchor="end", fillColor=colors.HexColor(MUTED)))
+        drawing.add(Line(sx(curve.left), sy(level), sx(curve.right), sy(level),
+                         strokeColor=colors.HexColor(LINE),
+                         strokeWidth=1.0 if level == curve.middle else 0.5))
+        drawing.add(String(sx(curve.left) - 3, sy(level) - 2.5, label, fontName="Helvetica", fontSize=7,
+                           textAnchor="end", fillColor=colors.HexColor(MUTED)))
     for run in curve.segments:
-        group.add(PolyLine([c for x, yy in run for c in (x, y(yy))], strokeColor=colors.HexColor(BRAND_HEX),
-                           strokeWidth=2))
+        drawing.add(PolyLine([c for x, y in run for c in (sx(x), sy(y))],
+                             strokeColor=colors.HexColor(BRAND_HEX), strokeWidth=1.8))
     for point in curve.points:
-        group.add(String(point.x, y(curve.bottom) - 14, str(point.number), fontName="Helvetica",
-                         fontSize=8, textAnchor="middle", fillColor=colors.HexColor(INK)))
+        drawing.add(String(sx(point.x), sy(curve.bottom) - 11, str(point.number), fontName="Helvetica",
+                           fontSize=8, textAnchor="middle", fillColor=colors.HexColor(INK)))
         if point.y is None:
+            drawing.add(Circle(sx(point.x), sy(curve.middle), 2.2, fillColor=colors.white,
+                               strokeColor=colors.HexColor(MUTED), strokeWidth=0.8))
             continue
         colour = colors.HexColor(GOOD if point.net_percent >= 0 else BAD)
+        x, y = sx(point.x), sy(point.y)
         if point.moment_of_truth:
-            r = 7
-            group.add(Polygon([point.x, y(point.y) + r, point.x + r, y(point.y), point.x, y(point.y) - r,
-                               point.x - r, y(point.y)], fillColor=colour, strokeColor=colors.white))
+            r = 4.5
+            drawing.add(Polygon([x, y + r, x + r, y, x, y - r, x - r, y], fillColor=colour,
+                                strokeColor=colors.white, strokeWidth=0.8))
         else:
-            group.add(Circle(point.x, y(point.y), 4.5, fillColor=colour, strokeColor=colors.white))
-    group.scale(scale, scale)
-    drawing = Drawing(width_pt, h * scale)
-    drawing.add(group)
+            drawing.add(Circle(x, y, 3, fillColor=colour, strokeColor=colors.white, strokeWidth=0.8))
     return drawing
 
 
