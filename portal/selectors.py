@@ -114,10 +114,6 @@ class Portal:
     notify: bool
     has_email: bool
 
-    @property
-    def point_count(self) -> int:
-        return len({p.title for g in self.groups for p in g.points})
-
 
 def _status_values_by_label() -> dict[str, str]:
     """Map every language's status label (frozen in the history) back to its value."""

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import MagicLinkPurpose
 from accounts.services import magic_link_issue, magic_link_revoke
@@ -62,7 +63,7 @@ def test_status_history_and_done_actions_show_with_their_dates(pworld, portal_cl
     assert ("status", PointStatus.PLANNED) in kinds
     assert ("action", "Terugbelknop in het keuzemenu") in kinds
     assert kinds[-1][0] == "raised"
-    assert point.last_change == datetime.date.today() or point.last_change == max(e.on for e in point.history)
+    assert point.last_change == timezone.localdate()
     assert point.status_label == selectors.public_status_label(PointStatus.PLANNED)
 
 
@@ -159,3 +160,15 @@ def test_the_portal_page_takes_the_same_queries_for_one_point_or_many(pworld, po
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get(PORTAL).content.decode()
     assert "Punt 4" in page
+
+
+def test_an_internal_edit_does_not_count_as_a_change_for_the_customer(pworld, portal_client):
+    from improvements.models import Change, ImprovementPoint
+
+    long_ago = timezone.now() - datetime.timedelta(days=10)
+    Change.objects.filter(point=pworld.point).update(at=long_ago)
+    ImprovementPoint.objects.filter(pk=pworld.point.pk).update(created_at=long_ago)
+    pworld.point.refresh_from_db()
+    improvements.point_update(point=pworld.point, actor=pworld.manager, description="Nog meer intern")
+    point = portal_client(pworld.anja).get(PORTAL).context["portal"].groups[0].points[0]
+    assert point.last_change == timezone.localdate(long_ago)
