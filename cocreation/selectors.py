@@ -61,8 +61,8 @@ def is_member(group: Group, membership: Membership) -> bool:
 
 def group_points(group: Group):
     """The group's points with their actions (owner and all), for the staff page."""
-    return (group.points.select_related("unit", "theme")
-            .prefetch_related(Prefetch("actions", queryset=Action.objects.select_related("owner")
+    return (group.points.select_related("unit", "theme", "organisation")
+            .prefetch_related(Prefetch("actions", queryset=Action.objects.select_related("owner__user")
                                        .order_by("due_date", "pk")))
             .order_by("number"))
 
@@ -76,15 +76,15 @@ def delegates(group: Group):
 
 
 def comments(group: Group):
-    return group.comments.select_related("point", "point_created")
+    return group.comments.select_related("point", "point_created__organisation")
 
 
 def notes(group: Group):
-    return group.notes.select_related("author", "point")
+    return group.notes.select_related("author__user", "point")
 
 
 def decisions(group: Group):
-    return group.decisions.select_related("recorded_by", "point")
+    return group.decisions.select_related("recorded_by__user", "point")
 
 
 def meetings(group: Group):
