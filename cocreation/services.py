@@ -131,7 +131,11 @@ def member_add(*, group: Group, membership: Membership, is_chair: bool = False) 
         raise ValueError(_("%(name)s is already a member of this group.") % {"name": membership.name})
     if is_chair:
         GroupMember.objects.filter(group=group, is_chair=True).update(is_chair=False)
-    return GroupMember.objects.create(group=group, membership=membership, is_chair=is_chair)
+    member = GroupMember.objects.create(group=group, membership=membership, is_chair=is_chair)
+    for room in _open_rooms(group):
+        if room.facilitator_id != membership.pk:
+            live.room_participant_add(room=room, role=RoomRole.EMPLOYEE, membership=membership)
+    return member
 
 
 @transaction.atomic

@@ -173,6 +173,8 @@ def test_the_live_meeting_seats_members_and_delegates_with_the_chair_leading(set
     assert room_role(room=room, contact=setup.delegate_contact) == RoomRole.CUSTOMER
     assert room_role(room=room, contact=setup.other_contact) is None
     assert services.meeting_room_open(meeting=meeting, actor=setup.chair) == room  # once
+    services.member_add(group=setup.group, membership=setup.colleague)  # joins while it runs
+    assert room_role(room=room, membership=setup.colleague) == RoomRole.EMPLOYEE
     services.delegate_revoke(delegate=setup.delegate)
     assert room_role(room=room, contact=setup.delegate_contact) is None
 
