@@ -122,7 +122,8 @@ class MeetingForm(forms.Form):
 
 class MinutesForm(forms.Form):
     agenda = forms.CharField(label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    minutes = forms.CharField(label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 10}))
+    minutes = forms.CharField(label=_("Minutes of the meeting"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 10}))
 
 
 class AdoptForm(forms.Form):
