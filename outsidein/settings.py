@@ -41,6 +41,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG e
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The address customers reach the app at, for links in e-mails sent outside a request
+# (the command line, the portal's status-change notifications), e.g. https://cx.example.nl;
+# without it in production, the first trusted origin or allowed host.
+SITE_URL = os.environ.get("OUTSIDEIN_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

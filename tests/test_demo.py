@@ -170,14 +170,21 @@ def test_demo_has_points_in_every_status_and_actions_in_every_state(demo):
     actions = Action.objects.filter(point__organisation__slug="demo")
 
     assert demo.arena_points == 3  # the finished arena's groups
-    assert points.count() == demo.points == 12 + demo.arena_points
+    from django.contrib.contenttypes.models import ContentType
+
+    from safari.models import Visit
+
+    visit_type = ContentType.objects.get_for_model(Visit)
+    safari_points = points.filter(evidence__content_type=visit_type).distinct().count()
+    assert safari_points == 1  # the advice of one reported safari visit
+    assert points.count() == demo.points == 12 + demo.arena_points + safari_points
     assert set(points.values_list("status", flat=True)) == set(PointStatus.values)
     assert set(actions.values_list("status", flat=True)) == set(ActionStatus.values)
     assert actions.count() == demo.actions
     assert actions.overdue().exists()
     assert points.filter(theme__isnull=True).count() == 0
     assert Evidence.objects.filter(point__in=points).exclude(quote="").values(
-        "point").distinct().count() == 12 + demo.arena_points
+        "point").distinct().count() == 12 + demo.arena_points + safari_points
     for email in ("medewerker@demo.outsidein.example", "manager@demo.outsidein.example"):
         assert actions.filter(owner__user__email=email).count() >= 2, email
     assert actions.overdue().filter(owner__user__email="medewerker@demo.outsidein.example")
