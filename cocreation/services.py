@@ -194,6 +194,7 @@ def delegate_invite(*, delegate: GroupDelegate, actor: Membership, base_url: str
     delegate.link = issued.link
     delegate.invited_at = timezone.now()
     delegate.save(update_fields=["link", "invited_at"])
+    delegate.issued_token = issued.token  # not stored; for a caller that hands the link on itself
     if not notify:
         return delegate
     group = delegate.group

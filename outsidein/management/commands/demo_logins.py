@@ -18,3 +18,37 @@ class Command(BaseCommand):
         for row in [header, tuple("-" * w for w in widths), *rows]:
             self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths,
                                                                            strict=True)).rstrip())
+        self._customer_links()
+
+    def _customer_links(self):
+        """Customers have no password: print a fresh one-time personal link for two of them."""
+        from django.db import transaction
+        from django.urls import reverse
+
+        from accounts.models import MagicLinkPurpose
+        from accounts.services import magic_link_issue
+        from cocreation.models import GroupDelegate
+        from cocreation.services import delegate_invite
+        from portal.models import Contribution
+
+        lines = []
+        with transaction.atomic():
+            contribution = (Contribution.objects.filter(organisation__slug="demo", contact__email__gt="")
+                            .select_related("contact").order_by("pk").first())
+            if contribution is not None:
+                issued = magic_link_issue(contact=contribution.contact, purpose=MagicLinkPurpose.PORTAL)
+                lines.append((contribution.contact.name, "customer portal: the points from their words",
+                              issued.token))
+            delegate = (GroupDelegate.objects.filter(group__organisation__slug="demo")
+                        .select_related("contact", "group").order_by("pk").first())
+            chair = delegate.group.members.filter(is_chair=True).first() if delegate else None
+            if delegate is not None and chair is not None:
+                delegate = delegate_invite(delegate=delegate, actor=chair.membership, base_url=DEMO_URL,
+                                           notify=False)
+                lines.append((delegate.contact.name, f"customer delegate in “{delegate.group.name}”",
+                              delegate.issued_token))
+        if lines:
+            self.stdout.write("\nCustomers sign in with a personal one-time link (printed afresh each time):")
+            for name, shows, token in lines:
+                url = DEMO_URL.rstrip("/") + reverse("accounts:magic_link", args=[token])
+                self.stdout.write(f"  {name} ({shows}):\n    {url}")
