@@ -372,7 +372,54 @@ def meeting_room_close(*, meeting: Meeting, actor: Membership) -> Meeting:
     if summary:
         meeting.minutes = (meeting.minutes + "\n\n" + summary).strip()
         meeting.save(update_fields=["minutes"])
+    _room_outcomes(meeting, room.state, actor)
     return meeting
+
+
+def _room_outcomes(meeting: Meeting, state: dict, actor: Membership) -> None:
+    """Land what the live meeting chose and agreed in the improvement spine.
+
+    A proposal that got dots becomes an improvement point the group works on (a
+    delegate's proposal is their contribution, to follow in the portal). An agreed
+    action becomes an action with its owner and due date: under its proposal's point,
+    else under the group's only point, else under a point of its own. Runs once: the
+    room closes in the same transaction and cannot close twice.
+    """
+    from org.models import Contact
+
+    group = meeting.group
+    votes = {gid: sum(v.values()) for gid, v in state.get("votes", {}).items()}
+    points = {}
+    for gid, proposal in sorted(state.get("groups", {}).items(), key=lambda kv: int(kv[0])):
+        if not votes.get(gid):
+            continue
+        point = improvements.point_create(
+            organisation=group.organisation, actor=actor, title=proposal["title"][:200],
+            description=_("Chosen in the meeting of %(group)s on %(date)s: %(votes)d dots.") % {
+                "group": group.name, "date": timezone.localtime(meeting.starts_at).strftime("%d-%m-%Y"),
+                "votes": votes[gid]},
+            raised_by_label=group.name)
+        group.points.add(point)
+        points[gid] = point
+        by = str(proposal.get("by") or "")
+        if by.startswith("c:"):
+            contact = Contact.objects.filter(pk=by[2:], customer__organisation=group.organisation).first()
+            if contact is not None:
+                contribution_add(contact=contact, point=point, kind=ContributionKind.COCREATION,
+                                 label=group.name)
+    members = {m.pk: m for m in Membership.objects.filter(organisation=group.organisation, is_active=True)}
+    only = list(group.points.all()[:2])
+    for item in sorted(state.get("actions", {}).values(), key=lambda a: int(a["id"])):
+        owner = members.get(item.get("owner"))
+        if owner is None:
+            continue  # the owner left the organisation since; the minutes keep the action
+        point = points.get(item.get("group")) or (only[0] if len(only) == 1 else None)
+        if point is None:
+            point = improvements.point_create(organisation=group.organisation, actor=actor,
+                                              title=item["title"][:200], raised_by_label=group.name)
+            group.points.add(point)
+        due = datetime.date.fromisoformat(item["due"]) if item.get("due") else None
+        improvements.action_create(point=point, actor=actor, title=item["title"], owner=owner, due_date=due)
 
 
 def room_summary(state: dict) -> str:

@@ -23,10 +23,10 @@ def test_a_group_works_only_on_points_of_its_own_organisation(setup, other_org, 
 
 
 def test_an_organisation_has_one_steering_group_and_unique_group_names(setup):
-    with pytest.raises(ValueError, match="steering group"):
+    with pytest.raises(ValueError, match="stuurgroep"):
         services.group_create(organisation=setup.org, actor=setup.admin, name="Tweede stuurgroep",
                               kind=GroupKind.STEERING)
-    with pytest.raises(ValueError, match="name"):
+    with pytest.raises(ValueError, match="naam"):
         services.group_create(organisation=setup.org, actor=setup.admin, name="schadeafhandeling")
 
 
@@ -40,16 +40,16 @@ def test_a_group_has_one_chair_and_a_new_chair_replaces_the_old(setup):
 
 
 def test_a_member_is_seated_once_and_must_belong_to_the_organisation(setup, other_org, make_member):
-    with pytest.raises(ValueError, match="already"):
+    with pytest.raises(ValueError, match="al lid"):
         services.member_add(group=setup.group, membership=setup.employee)
     with pytest.raises(ValueError):
         services.member_add(group=setup.group, membership=make_member(other_org, role=Role.EMPLOYEE))
 
 
 def test_a_delegate_must_be_a_contact_of_the_organisation(setup, other_org, make_contact):
-    with pytest.raises(ValueError, match="another organisation"):
+    with pytest.raises(ValueError, match="andere organisatie"):
         services.delegate_add(group=setup.group, contact=make_contact(other_org, "Rita Rivaal"))
-    with pytest.raises(ValueError, match="already"):
+    with pytest.raises(ValueError, match="al klantafgevaardigde"):
         services.delegate_add(group=setup.group, contact=setup.delegate_contact)
 
 
@@ -134,13 +134,13 @@ def test_a_delegates_proposal_becomes_a_point_of_the_group_and_their_contributio
     assert proposal.point_created == point
     contribution = Contribution.objects.get(contact=setup.delegate_contact, point=point)
     assert contribution.kind == ContributionKind.COCREATION and contribution.label == "Schadeafhandeling"
-    with pytest.raises(ValueError, match="already"):
+    with pytest.raises(ValueError, match="al een verbeterpunt"):
         services.proposal_adopt(comment=proposal, actor=setup.employee)
 
 
 def test_a_comment_is_no_proposal_and_a_non_member_adopts_nothing(setup):
     comment = services.comment_add(group=setup.group, contact=setup.delegate_contact, text="Fijn")
-    with pytest.raises(ValueError, match="proposal"):
+    with pytest.raises(ValueError, match="Alleen een voorstel"):
         services.proposal_adopt(comment=comment, actor=setup.employee)
     proposal = services.comment_add(group=setup.group, contact=setup.delegate_contact,
                                     kind=CommentKind.PROPOSAL, text="Idee")
@@ -205,3 +205,14 @@ def test_closing_the_live_meeting_writes_its_outcome_into_the_minutes(setup):
     assert "Sms bij vertrek expert (1)" in meeting.minutes
     assert "Sms-dienst inrichten (2027-01-31)" in meeting.minutes
     assert "Ik meld schade voortaan met foto's" in meeting.minutes
+
+    # ... and in the spine: the proposal with dots is a point of the group, followed by the
+    # delegate who proposed it; the agreed action has its owner and due date under a group point.
+    from improvements.models import Action
+    from portal.models import Contribution
+
+    chosen = setup.group.points.get(title="Sms bij vertrek expert")
+    assert Contribution.objects.filter(contact=setup.delegate_contact, point=chosen).exists()
+    action = Action.objects.get(title="Sms-dienst inrichten")
+    assert (action.owner, action.due_date) == (setup.employee, datetime.date(2027, 1, 31))
+    assert setup.group.points.filter(pk=action.point_id).exists()

@@ -34,7 +34,7 @@ def test_a_manager_forms_a_group_and_invites_a_delegate(setup, login, mailoutbox
     delegate.refresh_from_db()
     assert delegate.link_state == "revoked"
     page = client.get(url("detail", setup.org, group.pk)).content.decode()
-    assert "Petra Polis" in page and "link revoked" in page
+    assert "Petra Polis" in page and "link ingetrokken" in page
 
 
 def test_an_unknown_email_adds_no_delegate(setup, login):

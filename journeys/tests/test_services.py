@@ -43,9 +43,9 @@ def test_touchpoints_reorder_within_their_stage_and_move_to_another(world):
 
 
 def test_touchpoint_refuses_unknown_themes_foreign_units_and_other_journeys(world, other_org, make_member):
-    with pytest.raises(ValueError, match="taxonomy"):
+    with pytest.raises(ValueError, match="taxonomie"):
         services.touchpoint_add(stage=world.call.stage, name="X", themes=["bestaat_niet"])
-    with pytest.raises(ValueError, match="another organisation"):
+    with pytest.raises(ValueError, match="andere organisatie"):
         services.touchpoint_add(stage=world.call.stage, name="X", unit=other_org.units.get(depth=1))
     other = build_journey_world(other_org, make_member)
     with pytest.raises(ValueError):

@@ -68,7 +68,7 @@ def test_feed_lists_ones_own_visits_in_utc_and_parses_back(client, world, safari
     assert event["DTSTART"] == "20261112T090000Z"  # 10:00 in Amsterdam
     assert event["DTEND"] == "20261112T103000Z"
     assert len(event["DTSTAMP"]) == 16 and event["DTSTAMP"].endswith("Z")
-    assert unescape(event["SUMMARY"]) == "Customer visit: Bakkerij Boos"
+    assert unescape(event["SUMMARY"]) == "Klantbezoek: Bakkerij Boos"
     assert unescape(event["LOCATION"]) == "Dorpsstraat 1, Oss; achterom"
     assert event["LOCATION"] == "Dorpsstraat 1\\, Oss\\; achterom"
     assert "Groot Transport" not in response.content.decode()  # another member's visit

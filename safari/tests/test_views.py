@@ -28,7 +28,7 @@ def test_planner_creates_a_round_and_assigns_a_suggestion_in_one_click(client, l
     page = client.get(url("round", world, pk=safari_round.pk) + f"?visitor={world.manager.pk}")
     assert page.status_code == 200
     assert world.detractor in [s.customer for s in page.context["suggestions"]]
-    assert "Scored 3 in Meting najaar" in page.content.decode()
+    assert "Gaf een 3 in Meting najaar" in page.content.decode()
     response = client.post(url("visit_assign", world, pk=safari_round.pk), {
         "visitor": world.manager.pk, "customer": world.detractor.pk, "reason": "detractor"})
     assert response.status_code == 302
@@ -39,7 +39,7 @@ def test_planner_creates_a_round_and_assigns_a_suggestion_in_one_click(client, l
         "visitor": world.planner.pk, "customer": world.detractor.pk})
     assert Visit.objects.filter(round=safari_round).count() == 1
     page = client.get(url("round", world, pk=safari_round.pk))
-    assert "0 of 3" in page.content.decode()
+    assert "0 van 3" in page.content.decode()
 
 
 def test_search_finds_customers_not_yet_in_the_round(client, login, world, safari_round, visit):
@@ -80,7 +80,7 @@ def test_a_bad_photo_is_refused_in_the_form(client, login, world, visit):
         "went_well": "Goed",
         "photo": SimpleUploadedFile("f.jpg", b"GIF89a not really", content_type="image/jpeg")})
     assert response.status_code == 400
-    assert "not a photo" in response.content.decode()
+    assert "geen foto" in response.content.decode()
     visit.refresh_from_db()
     assert visit.status == VisitStatus.PLANNED
 
