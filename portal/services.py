@@ -42,6 +42,9 @@ def arena_label(*, title: str, starts_at: datetime.datetime) -> str:
     """Return where a customer spoke in an arena, in the customers' language."""
     with translation.override(settings.LANGUAGE_CODE):
         day = formats.date_format(timezone.localtime(starts_at).date(), "j F Y")
+        # Most arenas are called "Klantarena …" already: then the title says it.
+        if title.strip().lower().startswith(_("Customer arena").lower()):
+            return _("“%(title)s”, %(date)s") % {"title": title, "date": day}
         return _("Customer arena “%(title)s”, %(date)s") % {"title": title, "date": day}
 
 
