@@ -337,7 +337,8 @@ def _open_rooms(group: Group) -> list[Room]:
 @transaction.atomic
 def meeting_room_open(*, meeting: Meeting, actor: Membership) -> Room:
     """Open the meeting's live room (once), chaired by ``actor``; seat members and delegates."""
-    meeting = Meeting.objects.select_for_update().select_related("group__organisation").get(pk=meeting.pk)
+    meeting = (Meeting.objects.select_for_update(of=("self",)).select_related("group__organisation")
+               .get(pk=meeting.pk))
     group = meeting.group
     room = meeting.room
     if room is None:
@@ -361,7 +362,7 @@ def meeting_room_open(*, meeting: Meeting, actor: Membership) -> Room:
 @transaction.atomic
 def meeting_room_close(*, meeting: Meeting, actor: Membership) -> Meeting:
     """Close the live room and add what it agreed to the minutes."""
-    meeting = Meeting.objects.select_for_update().select_related("room").get(pk=meeting.pk)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("room").get(pk=meeting.pk)
     room = meeting.room
     if room is None or room.status != RoomStatus.OPEN:
         raise ValueError(_("The meeting has no open live room."))

@@ -267,8 +267,9 @@ def advice_to_point(*, visit: Visit, actor: Membership, advice: str, title: str 
     """
     if not may_report(visit, actor):
         raise PermissionDenied("Only the visitor or a planner may turn this advice into a point.")
-    visit = (Visit.objects.select_for_update().select_related("customer__unit", "contact", "organisation")
-             .get(pk=visit.pk))
+    # Only the visit's own row: PostgreSQL refuses FOR UPDATE on the nullable side of a join.
+    visit = (Visit.objects.select_for_update(of=("self",))
+             .select_related("customer__unit", "contact", "organisation").get(pk=visit.pk))
     if visit.status != VisitStatus.DONE:
         raise ValueError(_("File the visit report first."))
     advice = " ".join(advice.split())
