@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "safari",
     "cocreation",
     "portal",
+    "privacy",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Privacy (AVG/GDPR): access, portability and erasure of a person's data."""
