@@ -1,0 +1,55 @@
+"""``privacy export ORG EMAIL [--format json|csv] [--out FILE]`` and ``privacy erase ORG EMAIL --yes``."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import Organisation
+from privacy import selectors, services
+
+
+class Command(BaseCommand):
+    help = "Export or erase everything held about one person (AVG/GDPR)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        export = sub.add_parser("export", help="Export a person's data as JSON or a ZIP of CSV files.")
+        export.add_argument("org")
+        export.add_argument("email")
+        export.add_argument("--format", choices=["json", "csv"], default="json")
+        export.add_argument("--out", help="File to write (default: standard output for JSON).")
+        erase = sub.add_parser("erase", help="Erase a person's data irreversibly.")
+        erase.add_argument("org")
+        erase.add_argument("email")
+        erase.add_argument("--yes", action="store_true", help="Confirm the erasure.")
+
+    def handle(self, *args, **options):
+        try:
+            organisation = Organisation.objects.get(slug=options["org"])
+        except Organisation.DoesNotExist as exc:
+            raise CommandError(f"Unknown organisation: {options['org']}") from exc
+        try:
+            if options["subcommand"] == "export":
+                self.export(organisation, options)
+            else:
+                self.erase(organisation, options)
+        except selectors.PersonNotFound as exc:
+            raise CommandError(str(exc)) from exc
+
+    def export(self, organisation, options):
+        data = selectors.person_data(organisation, options["email"])
+        body = selectors.export_json(data) if options["format"] == "json" else selectors.export_zip(data)
+        if options["out"]:
+            Path(options["out"]).write_bytes(body)
+            self.stdout.write(f"Written to {options['out']}.")
+        elif options["format"] == "csv":
+            raise CommandError("A ZIP of CSV files needs --out FILE.")
+        else:
+            self.stdout.write(body.decode())
+
+    def erase(self, organisation, options):
+        if not options["yes"]:
+            raise CommandError("Erasure cannot be undone: add --yes to confirm.")
+        placeholder = services.person_erase(organisation=organisation, email=options["email"], actor=None)
+        self.stdout.write(f"Erased; the person is now shown as {placeholder}.")
+

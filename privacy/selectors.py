@@ -1,0 +1,320 @@
+"""What Outside-In holds about one person (AVG/GDPR right of access and portability).
+
+A person is found by e-mail address within one organisation: as a customer contact
+(``org.Contact``) and/or as an employee (``accounts.Membership`` and its user). Every table
+that points at a contact, a customer, a membership or a user is found by introspection
+(``apps.get_models()``), so a table added later is exported without anyone listing it
+here; ``EXCLUDED`` names the few links left out on purpose, with the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import decimal
+import io
+import json
+import uuid
+import zipfile
+from collections import deque
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Membership, Organisation
+from insights.exports import neutralise
+from org.models import Contact, Customer
+
+# (model label, field name) -> why that link is not part of a person's export.
+EXCLUDED: dict[tuple[str, str], str] = {
+    ("admin.LogEntry", "user"): "Django's site-administration log is for site administrators, "
+                                "not organisation data; it is not scoped to an organisation.",
+}
+
+# Columns that are never exported: secrets that would let the reader act as the person.
+SECRET_WORDS = ("password", "hash", "secret", "token_digest")
+
+CONTACT, CUSTOMER, MEMBERSHIP, USER = "contact", "customer", "membership", "user"
+
+
+class PersonNotFound(LookupError):
+    """Nobody with that e-mail address is held in that organisation."""
+
+
+def _target_kinds() -> dict[type[models.Model], str]:
+    return {Contact: CONTACT, Customer: CUSTOMER, Membership: MEMBERSHIP, get_user_model(): USER}
+
+
+def person_links() -> list[tuple[type[models.Model], models.Field, str]]:
+    """Every (model, field, kind) whose field is a foreign key or many-to-many to a person table."""
+    kinds = _target_kinds()
+    links = []
+    for model in apps.get_models():
+        for f in model._meta.get_fields():
+            if f.auto_created or not (f.many_to_one or f.one_to_one or f.many_to_many):
+                continue
+            if not (f.concrete or f.many_to_many):
+                continue
+            kind = kinds.get(f.related_model)
+            if kind:
+                links.append((model, f, kind))
+    return links
+
+
+def dependent_links() -> list[tuple[type[models.Model], models.Field]]:
+    """Tables that hang off a person's survey responses (follow-ups, analyses)."""
+    response = apps.get_model("research", "Response")
+    return [(model, f) for model in apps.get_models() for f in model._meta.get_fields()
+            if f.concrete and not f.auto_created and (f.many_to_one or f.one_to_one)
+            and f.related_model is response]
+
+
+_org_paths: dict[type[models.Model], str | None] = {}
+
+
+def organisation_path(model: type[models.Model]) -> str | None:
+    """The lookup from ``model`` to its organisation (``organisation``, ``room__organisation``, …)."""
+    if model in _org_paths:
+        return _org_paths[model]
+    if model is Organisation:
+        _org_paths[model] = "pk"
+        return "pk"
+    found = None
+    queue = deque([(model, "", 0)])
+    seen = {model}
+    while queue and found is None:
+        current, prefix, depth = queue.popleft()
+        fks = [f for f in current._meta.get_fields()
+               if f.concrete and (f.many_to_one or f.one_to_one) and f.related_model is not None]
+        for f in fks:
+            if f.related_model is Organisation:
+                found = f"{prefix}{f.name}"
+                break
+        if found is None and depth < 3:
+            for f in fks:
+                if f.related_model not in seen and not f.null:
+                    seen.add(f.related_model)
+                    queue.append((f.related_model, f"{prefix}{f.name}__", depth + 1))
+    _org_paths[model] = found
+    return found
+
+
+def scoped(model: type[models.Model], organisation):
+    """All rows of ``model`` of ``organisation`` (``None`` when the table has no organisation)."""
+    path = organisation_path(model)
+    if path is None:
+        return None
+    manager = model._base_manager
+    return manager.filter(**{path: organisation.pk})
+
+
+@dataclass
+class Person:
+    organisation: object
+    email: str
+    contacts: list = field(default_factory=list)
+    customers: list = field(default_factory=list)
+    memberships: list = field(default_factory=list)
+    users: list = field(default_factory=list)
+
+    def ids(self, kind: str) -> list[int]:
+        return [obj.pk for obj in getattr(self, kind + "s")]
+
+    @property
+    def names(self) -> list[str]:
+        names = {c.name.strip() for c in self.contacts} | {u.name.strip() for u in self.users}
+        return sorted((n for n in names if len(n) >= 3), key=len, reverse=True)
+
+
+def person_find(organisation, email: str) -> Person:
+    """The contacts and memberships with that e-mail address; ``PersonNotFound`` if none."""
+    email = (email or "").strip()
+    if not email:
+        raise PersonNotFound("No e-mail address given.")
+    contacts = list(Contact.objects.filter(customer__organisation=organisation, email__iexact=email)
+                    .select_related("customer"))
+    memberships = list(Membership.objects.filter(organisation=organisation, user__email__iexact=email)
+                       .select_related("user"))
+    if not contacts and not memberships:
+        raise PersonNotFound(f"Nobody with e-mail address {email} in {organisation.slug}.")
+    customers = []
+    for contact in contacts:
+        others = contact.customer.contacts.exclude(pk=contact.pk)
+        if contact.is_primary or not others.exists():
+            customers.append(contact.customer)
+    return Person(organisation, email, contacts, customers, memberships, [m.user for m in memberships])
+
+
+def _value(value):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return None
+    return value
+
+
+def row(obj: models.Model) -> dict:
+    """A row as a plain dict of its columns, secrets left out."""
+    data = {}
+    for f in obj._meta.concrete_fields:
+        if any(word in f.name.lower() for word in SECRET_WORDS):
+            continue
+        data[f.attname] = _value(getattr(obj, f.attname))
+    for f in obj._meta.many_to_many:
+        data[f.name] = sorted(getattr(obj, f.name).values_list("pk", flat=True))
+    return data
+
+
+def _statement_rooms(person: Person):
+    """Rooms whose state holds statements captured about one of the person's contacts."""
+    room_model = apps.get_model("live", "Room")
+    contact_ids = set(person.ids(CONTACT))
+    if not contact_ids:
+        return []
+    rooms = []
+    for room in room_model.objects.filter(organisation=person.organisation):
+        held = (room.state or {}).get("statements") or {}
+        values = held.values() if isinstance(held, dict) else held
+        statements = [s for s in values if isinstance(s, dict) and s.get("customer") in contact_ids]
+        if statements:
+            rooms.append({"room": room.pk, "title": room.title, "statements": statements})
+    return rooms
+
+
+def person_rows(person: Person) -> dict[str, dict[int, models.Model]]:
+    """Every row held about the person, per table label, keyed by primary key."""
+    tables: dict[str, dict[int, models.Model]] = {}
+
+    def add(objs):
+        for obj in objs:
+            tables.setdefault(obj._meta.label, {})[obj.pk] = obj
+
+    add(person.contacts)
+    add(person.customers)
+    add(person.memberships)
+    add(person.users)
+    for model, f, kind in person_links():
+        if (model._meta.label, f.name) in EXCLUDED:
+            continue
+        ids = person.ids(kind)
+        if not ids:
+            continue
+        qs = scoped(model, person.organisation)
+        if qs is None:
+            if kind != USER:
+                continue
+            qs = model._base_manager.all()
+        add(qs.filter(**{f"{f.name}__in": ids}).distinct())
+    responses = list(tables.get("research.Response", {}).keys())
+    if responses:
+        for model, f in dependent_links():
+            add(model._base_manager.filter(**{f"{f.name}__in": responses}))
+    # Rows that point at any of these through a generic relation (evidence of a response).
+    from django.contrib.contenttypes.fields import GenericForeignKey
+    from django.contrib.contenttypes.models import ContentType
+
+    held = {label: list(rows) for label, rows in tables.items()}
+    for model in apps.get_models():
+        for gfk in (f for f in model._meta.private_fields if isinstance(f, GenericForeignKey)):
+            qs = scoped(model, person.organisation)
+            if qs is None:
+                continue
+            for label, pks in held.items():
+                content_type = ContentType.objects.get_for_model(apps.get_model(label))
+                add(qs.filter(**{gfk.ct_field: content_type, f"{gfk.fk_field}__in": pks}))
+    # Rows whose free text names the person or their e-mail address.
+    add(rows_mentioning(person))
+    return tables
+
+
+TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField)
+
+
+def text_fields(model) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, TEXT_FIELDS) and not f.choices]
+
+
+def rows_mentioning(person: Person):
+    """Every row of the organisation with the person's name or e-mail address in a text column."""
+    words = [w.lower() for w in [*person.names, person.email] if w]
+    for model in apps.get_models():
+        fields = text_fields(model)
+        qs = scoped(model, person.organisation) if fields else None
+        if qs is None:
+            continue
+        plain = [f for f in fields if not isinstance(f, models.JSONField)]
+        if len(plain) == len(fields):
+            q = models.Q()
+            for f in plain:
+                for word in words:
+                    q |= models.Q(**{f"{f.name}__icontains": word})
+            qs = qs.filter(q)
+        for obj in qs.iterator():
+            for f in fields:
+                value = getattr(obj, f.attname)
+                if value is None:
+                    continue
+                text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                text = text.lower()
+                if any(word in text for word in words):
+                    yield obj
+                    break
+
+
+def person_data(organisation, email: str) -> dict:
+    """Everything held about the person with ``email`` in ``organisation``, as one JSON-able dict."""
+    person = person_find(organisation, email)
+    tables = person_rows(person)
+    data = {
+        "organisation": organisation.slug,
+        "email": person.email,
+        "generated_at": timezone.now().isoformat(),
+        "tables": {label: [row(obj) for _pk, obj in sorted(rows.items())]
+                   for label, rows in sorted(tables.items())},
+        "statements_about": _statement_rooms(person),
+    }
+    return data
+
+
+def person_summary(data: dict) -> list[tuple[str, int]]:
+    """(table, number of rows) for the page."""
+    summary = [(label, len(rows)) for label, rows in data["tables"].items()]
+    if data["statements_about"]:
+        summary.append(("live.Room (statements about them)",
+                        sum(len(r["statements"]) for r in data["statements_about"])))
+    return summary
+
+
+def export_json(data: dict) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode()
+
+
+def _cell(value):
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return neutralise(value)
+
+
+def export_zip(data: dict) -> bytes:
+    """A ZIP with one CSV per table (formula-like text neutralised)."""
+    buffer = io.BytesIO()
+    tables = dict(data["tables"])
+    if data["statements_about"]:
+        tables["live.Room.statements_about"] = [
+            {"room": r["room"], "title": r["title"], "statement": s}
+            for r in data["statements_about"] for s in r["statements"]]
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for label, rows in tables.items():
+            headers = sorted({key for r in rows for key in r})
+            out = io.StringIO()
+            writer = csv.writer(out)
+            writer.writerow(headers)
+            for r in rows:
+                writer.writerow([_cell(r.get(h)) for h in headers])
+            archive.writestr(f"{label}.csv", out.getvalue())
+    return buffer.getvalue()
