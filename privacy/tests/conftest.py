@@ -22,6 +22,7 @@ from accounts.services import magic_link_issue
 from arena import services as arena_services
 from cocreation import services as cocreation
 from improvements import services as improvements
+from insights.services import responses_changed
 from live import services as live
 from org.models import Contact, Customer, Level, UnitKind
 from org.services import unit_create
@@ -92,6 +93,7 @@ def build_person_world(org, make_member) -> PersonWorld:
                                  improvement="Bel me terug op 06-12345678.")))
     research.response_record(wave=wave, source=ResponseSource.SURVEY, contact=piet,
                              answers=research.Answers(nps=9, comment="Prima geholpen."))
+    responses_changed(wave=wave)
     seed(FollowUp.objects.get(response=response))
     seed(magic_link_issue(contact=marieke, purpose=MagicLinkPurpose.PORTAL, created_by=admin.user).link)
 
