@@ -6,6 +6,7 @@ from privacy import views
 app_name = "privacy"
 urlpatterns = [
     path("", views.PersonView.as_view(), name="person"),
-    path("export.<str:fmt>", views.ExportView.as_view(), name="export"),
+    path("export.json", views.ExportView.as_view(), {"fmt": "json"}, name="export_json"),
+    path("export.zip", views.ExportView.as_view(), {"fmt": "zip"}, name="export_zip"),
     path("erase/", views.EraseView.as_view(), name="erase"),
 ]

@@ -13,5 +13,5 @@ def objects(world) -> dict:
 
 PROBES = {
     Capability.MANAGE_PERSONAL_DATA: lambda w, m: (
-        "get", reverse("privacy:export", args=[w.org.slug, "json"]) + f"?email={w.contact.email}", None),
+        "get", reverse("privacy:export_json", args=[w.org.slug]) + f"?email={w.contact.email}", None),
 }
