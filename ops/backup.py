@@ -21,7 +21,8 @@ Limits: a backup restores into the same database engine only (SQLite into SQLite
 PostgreSQL into PostgreSQL); import jobs keep the absolute paths of their stored files, so
 restore on a host with the same ``IMPORT_DIR``; restore refuses a backup whose migrations
 the code does not know (run ``migrate`` after restoring an older one); it refuses a
-non-empty database unless forced.
+non-empty database unless forced. Stop the app (``serve`` and its workers) before restoring.
+The archive is written readable by its owner only: it holds personal data.
 """
 
 from __future__ import annotations
@@ -186,6 +187,8 @@ def backup_create(path: Path | str, *, using: str = "default") -> dict:
                  _pg_env(connection.settings_dict))
             manifest["database"] = "database/db.dump"
         partial = path.with_name(path.name + ".partial")
+        partial.touch(mode=0o600)  # the backup holds personal data: owner only
+        partial.chmod(0o600)
         with tarfile.open(partial, "w:gz") as archive:
             archive.add(work / "database", arcname="database")
             for name, folder in file_dirs().items():
@@ -260,9 +263,9 @@ def _restore_postgresql(source: Path, settings_dict: dict) -> None:
          _pg_env(settings_dict))
 
 
-def _swap_dirs(staged: Path, dirs: dict[str, Path]) -> list[str]:
-    """Put the backup's directories in place of the current ones (kept as ``*.before-restore``)."""
-    restored = []
+def _swap_dirs(staged: Path, dirs: dict[str, Path], restored: list[str]) -> list[str]:
+    """Put the backup's directories in place of the current ones (kept as ``*.before-restore``),
+    listing each in ``restored`` once it is in place."""
     for name, folder in dirs.items():
         new = staged / name
         if not new.is_dir():
@@ -311,9 +314,11 @@ def backup_restore(path: Path | str, *, using: str = "default", settings_dict: d
             _restore_sqlite(source, settings_dict)
         else:
             _restore_postgresql(source, settings_dict)
+        files: list[str] = []
         try:
-            files = _swap_dirs(work / "files", dirs)
+            files = _swap_dirs(work / "files", dirs, files)
         except OSError as error:
-            raise BackupError(f"The database was restored, but the files could not be put in place: "
-                              f"{error}. The files are in {work / 'files'}.") from error
+            raise BackupError(f"The database was restored, but putting the files in place failed: {error}. "
+                              f"Replaced so far: {', '.join(files) or 'none'}; the previous directories "
+                              f"are kept beside them as *.before-restore.") from error
     return RestoreResult(manifest=manifest, files=files, older_migrations=older)

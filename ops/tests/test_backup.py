@@ -51,6 +51,7 @@ def test_the_manifest_records_engine_migrations_and_files(archive):
     assert manifest["format_version"] == FORMAT_VERSION and manifest["engine"] == "sqlite"
     assert ["accounts", "0001_initial"] in manifest["migrations"]
     assert manifest["files"]["imports"] == 1 and manifest["created_at"]
+    assert archive.stat().st_mode & 0o777 == 0o600
     with tarfile.open(archive) as tar:
         assert {"manifest.json", "database/db.sqlite3", "files/imports/acme/a.csv"} <= set(tar.getnames())
 

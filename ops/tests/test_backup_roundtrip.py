@@ -1,10 +1,12 @@
 """Back up a realistic installation and restore it into an empty database, in child processes
 against real SQLite files and real PostgreSQL databases."""
 
+import io
 import json
 import os
 import subprocess
 import sys
+import tarfile
 import uuid
 from pathlib import Path
 
@@ -59,6 +61,25 @@ def roundtrip(tmp_path: Path, source_url: str, target_url: str) -> None:
     assert again.returncode != 0 and "not empty" in again.stderr
     forced = run(target, "manage.py", "restore", str(archive), "--force")
     assert "Restored" in forced.stdout
+
+    # All or nothing: a dump cut off halfway fails and leaves the database and files as they were.
+    stored.write_text("changed after the restore", encoding="utf-8")
+    cut = tmp_path / "cut.tar.gz"
+    truncate_dump(archive, cut)
+    failed = run(target, "manage.py", "restore", str(cut), "--force", check=False)
+    assert failed.returncode != 0 and "CommandError" in failed.stderr
+    assert json.loads(run(target, "-m", "ops.tests.world", "snapshot").stdout) == after
+    assert stored.read_text(encoding="utf-8") == "changed after the restore"
+
+
+def truncate_dump(archive: Path, into: Path) -> None:
+    with tarfile.open(archive, "r:gz") as old, tarfile.open(into, "w:gz") as new:
+        for member in old.getmembers():
+            data = old.extractfile(member).read() if member.isfile() else None
+            if member.name.startswith("database/db."):
+                data = data[: len(data) // 2]
+                member.size = len(data)
+            new.addfile(member, io.BytesIO(data) if data is not None else None)
 
 
 def test_sqlite_backup_restores_everything_into_an_empty_database(tmp_path):

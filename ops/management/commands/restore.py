@@ -10,7 +10,7 @@ class Command(BaseCommand):
             "SQLite with the online backup API, PostgreSQL with pg_restore --clean --single-transaction. "
             "Refuses a non-empty database unless --force, and a backup whose migrations are newer "
             "than the code. The current file directories are kept beside the restored ones "
-            "as *.before-restore.")
+            "as *.before-restore. Stop the app before restoring.")
 
     def add_arguments(self, parser):
         parser.add_argument("file", metavar="FILE")
