@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation
@@ -247,13 +248,20 @@ def rows_mentioning(person: Person):
         qs = scoped(model, person.organisation) if fields else None
         if qs is None:
             continue
-        plain = [f for f in fields if not isinstance(f, models.JSONField)]
-        if len(plain) == len(fields):
-            q = models.Q()
-            for f in plain:
-                for word in words:
-                    q |= models.Q(**{f"{f.name}__icontains": word})
-            qs = qs.filter(q)
+        # Narrow down in the database: JSON as text, its words both as written and as
+        # JSON-escaped (SQLite stores non-ASCII as \\uXXXX, PostgreSQL does not).
+        q = models.Q()
+        for f in fields:
+            column = f.name
+            if isinstance(f, models.JSONField):
+                column = f"_privacy_{f.name}"
+                qs = qs.annotate(**{column: Cast(f.name, models.TextField())})
+            for word in words:
+                q |= models.Q(**{f"{column}__icontains": word})
+                escaped = json.dumps(word)[1:-1]
+                if isinstance(f, models.JSONField) and escaped != word:
+                    q |= models.Q(**{f"{column}__icontains": escaped})
+        qs = qs.filter(q)
         for obj in qs.iterator():
             for f in fields:
                 value = getattr(obj, f.attname)

@@ -100,3 +100,19 @@ def test_only_an_administrator_of_the_organisation_may_erase(pworld, make_org, m
         services.person_erase(organisation=pworld.org, email=MARIEKE_EMAIL, actor=elsewhere)
     pworld.marieke.refresh_from_db()
     assert pworld.marieke.name == MARIEKE
+
+
+def test_a_name_with_accents_inside_json_is_found_and_erased(pworld):
+    from org.models import Contact
+    from research import services as research
+    from research.models import ResponseSource
+
+    jose = Contact.objects.create(customer=pworld.piet.customer, name="José Müller",
+                                  email="jose@pieters.example")
+    research.response_record(wave=pworld.wave, source=ResponseSource.SURVEY, contact=jose,
+                             answers=research.Answers(nps=8, attributes={"contact": "José Müller"}))
+    data = selectors.person_data(pworld.org, "jose@pieters.example")
+    assert "José Müller" in json.dumps(data["tables"]["research.Response"], ensure_ascii=False)
+    services.person_erase(organisation=pworld.org, email="jose@pieters.example", actor=pworld.admin)
+    assert everything_mentioning("José Müller", "jose@pieters.example") == []
+    assert Response.objects.get(contact=jose).nps == 8
