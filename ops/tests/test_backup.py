@@ -113,3 +113,11 @@ def test_the_commands_report_errors_plainly(archive, tmp_path):
         call_command("restore", str(archive))
     with pytest.raises(CommandError, match="does not exist"):
         call_command("backup", str(tmp_path / "nowhere" / "b.tar.gz"))
+
+
+def test_an_older_backup_restores_and_asks_for_migrate(archive, dirs, tmp_path):
+    manifest = read_manifest(archive)
+    manifest["migrations"] = [m for m in manifest["migrations"] if m != ["arena", "0001_initial"]]
+    rewrite(archive, manifest=manifest)
+    result = backup_restore(archive, settings_dict=target(tmp_path / "new.sqlite3"), dirs=dirs)
+    assert result.older_migrations
