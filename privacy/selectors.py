@@ -289,13 +289,17 @@ def person_data(organisation, email: str) -> dict:
     return data
 
 
-def person_summary(data: dict) -> list[tuple[str, int]]:
-    """(table, number of rows) for the page."""
-    summary = [(label, len(rows)) for label, rows in data["tables"].items()]
+def person_summary(data: dict) -> list[tuple[str, str, int]]:
+    """(what, table, number of rows) for the page; ``what`` in the reader's language."""
+    from django.utils.text import capfirst
+    from django.utils.translation import gettext as _
+
+    summary = [(capfirst(apps.get_model(label)._meta.verbose_name_plural), label, len(rows))
+               for label, rows in data["tables"].items()]
     if data["statements_about"]:
-        summary.append(("live.Room (statements about them)",
+        summary.append((_("Live statements about them"), "live.Room",
                         sum(len(r["statements"]) for r in data["statements_about"])))
-    return summary
+    return sorted(summary, key=lambda item: str(item[0]).lower())
 
 
 def export_json(data: dict) -> bytes:
