@@ -14,6 +14,7 @@ import datetime
 import decimal
 import io
 import json
+import re
 import uuid
 import zipfile
 from collections import deque
@@ -240,9 +241,16 @@ def text_fields(model) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if isinstance(f, TEXT_FIELDS) and not f.choices]
 
 
+def mention_pattern(person: Person) -> re.Pattern:
+    """The person's full names and e-mail address as whole words, case-insensitive."""
+    words = [re.escape(w) for w in [*person.names, person.email] if w]
+    return re.compile(r"(?<![\w.+-])(?:" + "|".join(words) + r")(?![\w-])", re.IGNORECASE)
+
+
 def rows_mentioning(person: Person):
     """Every row of the organisation with the person's name or e-mail address in a text column."""
     words = [w.lower() for w in [*person.names, person.email] if w]
+    pattern = mention_pattern(person)
     for model in apps.get_models():
         fields = text_fields(model)
         qs = scoped(model, person.organisation) if fields else None
@@ -268,8 +276,7 @@ def rows_mentioning(person: Person):
                 if value is None:
                     continue
                 text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-                text = text.lower()
-                if any(word in text for word in words):
+                if pattern.search(text):
                     yield obj
                     break
 

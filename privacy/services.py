@@ -29,6 +29,7 @@ from privacy.selectors import (
     CONTACT,
     Person,
     PersonNotFound,
+    mention_pattern,
     person_find,
     person_rows,
     rows_mentioning,
@@ -42,12 +43,6 @@ PLACEHOLDER = "Verwijderd persoon #{}"
 
 def _placeholder() -> str:
     return PLACEHOLDER.format(secrets.token_hex(3))
-
-
-def _pattern(person: Person) -> re.Pattern | None:
-    words = [re.escape(n) for n in person.names] + [re.escape(person.email)]
-    words = [w for w in words if w]
-    return re.compile("|".join(words), re.IGNORECASE) if words else None
 
 
 def _scrub(value, pattern: re.Pattern, placeholder: str):
@@ -114,7 +109,7 @@ def person_erase(*, organisation, email: str, actor=None) -> str:
         raise PermissionDenied("Only an administrator may erase personal data.")
     person = person_find(organisation, email)
     placeholder = _placeholder()
-    pattern = _pattern(person)
+    pattern = mention_pattern(person)
     rows = person_rows(person)
 
     from accounts.models import ApiToken, MagicLink
@@ -129,7 +124,7 @@ def person_erase(*, organisation, email: str, actor=None) -> str:
     PortalPreference.objects.filter(contact_id__in=contact_ids).delete()
     MagicLink.objects.filter(contact_id__in=contact_ids).delete()
 
-    rooms = _sweep(person, pattern, placeholder) if pattern else set()
+    rooms = _sweep(person, pattern, placeholder)
 
     for contact in person.contacts:
         contact.name, contact.email, contact.phone, contact.job_title = placeholder, "", "", ""

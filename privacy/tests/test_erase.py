@@ -116,3 +116,13 @@ def test_a_name_with_accents_inside_json_is_found_and_erased(pworld):
     services.person_erase(organisation=pworld.org, email="jose@pieters.example", actor=pworld.admin)
     assert everything_mentioning("José Müller", "jose@pieters.example") == []
     assert Response.objects.get(contact=jose).nps == 8
+
+
+def test_someone_whose_address_ends_like_hers_is_left_alone(pworld):
+    from org.models import Contact
+
+    other = Contact.objects.create(customer=pworld.piet.customer, name="Anne Marieke de Vries-Bos",
+                                   email="anne.marieke@devries.example")
+    services.person_erase(organisation=pworld.org, email="marieke@devries.example", actor=pworld.admin)
+    other.refresh_from_db()
+    assert (other.name, other.email) == ("Anne Marieke de Vries-Bos", "anne.marieke@devries.example")
