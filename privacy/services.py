@@ -108,6 +108,8 @@ def person_erase(*, organisation, email: str, actor=None) -> str:
                               or not role_can(actor.role, Capability.MANAGE_PERSONAL_DATA)):
         raise PermissionDenied("Only an administrator may erase personal data.")
     person = person_find(organisation, email)
+    if actor is not None and actor.pk in person.ids("membership"):
+        raise ValueError("You cannot erase yourself; ask another administrator.")
     placeholder = _placeholder()
     pattern = mention_pattern(person)
     rows = person_rows(person)
@@ -135,9 +137,12 @@ def person_erase(*, organisation, email: str, actor=None) -> str:
                               else f"verwijderd-{secrets.token_hex(4)}@example.invalid")
             customer.save(update_fields=["email"])
 
+    from safari.models import CalendarToken
+
     User = get_user_model()
     for membership in person.memberships:
         Membership.objects.filter(pk=membership.pk).update(is_active=False)
+        CalendarToken.objects.filter(membership=membership).delete()
         user = membership.user
         elsewhere = user.memberships.exclude(organisation=organisation).filter(is_active=True).exists()
         if elsewhere:

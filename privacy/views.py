@@ -68,6 +68,9 @@ class EraseView(PrivacyView):
                                                 email=form.cleaned_data["email"], actor=self.membership)
         except selectors.PersonNotFound as exc:
             raise Http404 from exc
+        except ValueError:
+            messages.error(request, _("You cannot erase yourself; ask another administrator."))
+            return redirect(f"{back}?{urlencode({'email': form.cleaned_data['email']})}")
         messages.success(request, _("The person's data is erased; they are now shown as “%(name)s”.")
                          % {"name": placeholder})
         return redirect(back)

@@ -14,6 +14,7 @@ from portal.models import Contribution, PortalPreference
 from privacy import selectors, services
 from privacy.tests.conftest import JAN, JAN_EMAIL, MARIEKE, MARIEKE_EMAIL
 from research.models import Response
+from safari.models import CalendarToken
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +89,7 @@ def test_erasing_the_employee_keeps_their_actions_and_counts(pworld):
     assert membership.user.name == placeholder and not membership.user.has_usable_password()
     pworld.action.refresh_from_db()
     assert pworld.action.owner_id == pworld.jan.pk
+    assert not CalendarToken.objects.filter(membership=pworld.jan).exists()
     assert pworld.action.notes.count() == 1
     assert nps_per_unit(pworld.wave) == before
 
@@ -126,3 +128,9 @@ def test_someone_whose_address_ends_like_hers_is_left_alone(pworld):
     services.person_erase(organisation=pworld.org, email="marieke@devries.example", actor=pworld.admin)
     other.refresh_from_db()
     assert (other.name, other.email) == ("Anne Marieke de Vries-Bos", "anne.marieke@devries.example")
+
+
+def test_an_administrator_cannot_erase_themselves(pworld):
+    with pytest.raises(ValueError, match="yourself"):
+        services.person_erase(organisation=pworld.org, email=pworld.admin.user.email, actor=pworld.admin)
+    assert Membership.objects.get(pk=pworld.admin.pk).is_active
