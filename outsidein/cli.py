@@ -104,6 +104,25 @@ def build_parser() -> argparse.ArgumentParser:
     cascade_kits.add_argument("--out", required=True, metavar="DIR")
     cascade_kits.add_argument("--language", choices=["nl", "en"], default="nl")
 
+    backup = sub.add_parser("backup", help="back up the database and stored files to a .tar.gz")
+    backup.add_argument("file", metavar="FILE")
+    restore = sub.add_parser("restore", help="restore a backup into an empty database (all or nothing)")
+    restore.add_argument("file", metavar="FILE")
+    restore.add_argument("--force", action="store_true", help="replace a database that is not empty")
+    sub.add_parser("check", help="check the configuration and the connections")
+
+    privacy = sub.add_parser("privacy", help="a person's data under the AVG/GDPR")
+    privacy_sub = privacy.add_subparsers(dest="privacy_command", required=True)
+    privacy_export = privacy_sub.add_parser("export", help="everything held about a person")
+    privacy_export.add_argument("org", metavar="ORG")
+    privacy_export.add_argument("email", metavar="EMAIL")
+    privacy_export.add_argument("--format", choices=["json", "csv"], default="json")
+    privacy_export.add_argument("--out", metavar="FILE")
+    privacy_erase = privacy_sub.add_parser("erase", help="remove or anonymise a person's data everywhere")
+    privacy_erase.add_argument("org", metavar="ORG")
+    privacy_erase.add_argument("email", metavar="EMAIL")
+    privacy_erase.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -127,6 +146,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "demo":
         return _call("demo", *(["--if-empty"] if args.if_empty else []))
+    if args.command == "backup":
+        return _call("backup", args.file)
+    if args.command == "restore":
+        return _call("restore", args.file, *(["--force"] if args.force else []))
+    if args.command == "check":
+        return _call("ops_check")
+    if args.command == "privacy":
+        if args.privacy_command == "export":
+            return _call("privacy", "export", args.org, args.email, "--format", args.format,
+                         *(["--out", args.out] if args.out else []))
+        return _call("privacy", "erase", args.org, args.email, *(["--yes"] if args.yes else []))
     if args.command == "cascade":
         if args.cascade_command == "create":
             return _call("cascade_create", args.org, args.wave)

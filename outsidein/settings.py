@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cocreation",
     "portal",
     "privacy",
+    "ops",
 ]
 
 MIDDLEWARE = [
