@@ -112,7 +112,9 @@ def build_person_world(org, make_member) -> PersonWorld:
     arena = arena_services.arena_plan(organisation=org, actor=admin, title="Klantarena Noord",
                                       starts_at=timezone.now(), moderator=admin, units=[unit])
     seed(arena_services.arena_customer_add(arena=arena, contact=marieke))
+    arena_services.arena_employee_add(arena=arena, membership=jan)
     say(arena.room, admin, "phase_next")
+    seed(say(arena.room, jan, "question_prepare", text=f"Waarom belde niemand {MARIEKE} terug?"))
     seed(say(arena.room, marieke, "statement_add", text="Ik word nooit teruggebeld."))
     say(arena.room, admin, "statement_add", text=f"{MARIEKE} wacht drie weken op een monteur.",
         customer=marieke.pk, sentiment="negative")

@@ -61,7 +61,7 @@ def test_erasing_the_contact_leaves_no_name_or_e_mail_anywhere_and_the_nps_uncha
     assert not PortalPreference.objects.filter(contact=pworld.marieke).exists()
     # The room log keeps its events; the statement about her names the placeholder now,
     # and the room folds to the same state with the name replaced.
-    assert RoomEvent.objects.filter(room=pworld.arena.room).count() == 4
+    assert RoomEvent.objects.filter(room=pworld.arena.room).count() == 5
     pworld.arena.room.refresh_from_db()
     texts = sorted(s["text"] for s in pworld.arena.room.state["statements"].values())
     assert texts == ["Ik word nooit teruggebeld.", f"{placeholder} wacht drie weken op een monteur."]

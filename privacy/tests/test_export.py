@@ -61,6 +61,8 @@ def test_the_employee_is_found_in_every_table_seeded(pworld):
                   "improvements.ImprovementPoint", "safari.Visit", "safari.CalendarToken",
                   "cocreation.Note", "cocreation.GroupMember"]:
         assert pworld.seeded[label] - found.get(label, set()) == set(), label
+    assert [e["type"] for e in data["tables"]["live.RoomEvent"]
+            if e["actor_membership_id"] == pworld.jan.pk] == ["question_prepare"]
     assert "password" not in data["tables"]["accounts.User"][0]
     assert data["tables"]["accounts.User"][0]["name"] == "Jan Jansen"
 
