@@ -51,6 +51,7 @@ class Capability:
     EDIT_JOURNEYS = "edit_journeys"
     VIEW_COCREATION = "view_cocreation"
     MANAGE_COCREATION = "manage_cocreation"
+    MANAGE_PERSONAL_DATA = "manage_personal_data"
 
 
 MATRIX: dict[str, tuple[str, set[str]]] = {
@@ -100,6 +101,8 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     # Taking part in a group depends on being its member, not on the role.
     Capability.VIEW_COCREATION: (_("See improvement groups and the steering group"), STAFF),
     Capability.MANAGE_COCREATION: (_("Form improvement groups, invite customer delegates"), {A, C, M}),
+    # AVG/GDPR: the right of access, portability and erasure (privacy).
+    Capability.MANAGE_PERSONAL_DATA: (_("Export or erase everything held about a person"), {A}),
 }
 
 
