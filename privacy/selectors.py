@@ -142,11 +142,11 @@ def person_find(organisation, email: str) -> Person:
                        .select_related("user"))
     if not contacts and not memberships:
         raise PersonNotFound(f"Nobody with e-mail address {email} in {organisation.slug}.")
-    customers = []
-    for contact in contacts:
-        others = contact.customer.contacts.exclude(pk=contact.pk)
-        if contact.is_primary or not others.exists():
-            customers.append(contact.customer)
+    # The customer record (and what hangs on it) is the person's only when they are its only
+    # person: a company's record, its other contacts and their answers belong to others,
+    # and an export must not disclose them (being the primary contact does not change that).
+    customers = [contact.customer for contact in contacts
+                 if not contact.customer.contacts.exclude(pk=contact.pk).exists()]
     return Person(organisation, email, contacts, customers, memberships, [m.user for m in memberships])
 
 

@@ -89,3 +89,26 @@ def test_an_unknown_person_or_another_organisations_person_is_not_found(pworld, 
         selectors.person_data(pworld.org, "nobody@example.nl")
     with pytest.raises(selectors.PersonNotFound):
         selectors.person_data(make_org(slug="elders"), MARIEKE_EMAIL)
+
+
+def test_a_company_contacts_export_holds_no_colleague(db, org):
+    """The primary contact of a company with more contacts: the colleagues and their
+    answers are theirs, not part of this person's export."""
+    from org.services import contact_create, customer_create
+    from privacy import selectors
+    from research import services as research
+
+    company = customer_create(organisation=org, name="Bouwbedrijf Stevig BV", customer_number="C-77")
+    me = contact_create(customer=company, name="Rick Stichter", email="rick@stevig.example", is_primary=True)
+    colleague = contact_create(customer=company, name="Pien Ruijs", email="pien@stevig.example")
+    wave = research.wave_create(organisation=org, actor=None, name="Meting")
+    research.wave_set_status(wave=wave, status="open")
+    research.response_record(wave=wave, answers=research.Answers(nps=9, comment="Prima geholpen"),
+                             source="survey", contact=me)
+    research.response_record(wave=wave, answers=research.Answers(nps=2, comment="Pien is boos"),
+                             source="survey", contact=colleague)
+    data = selectors.person_data(org, "rick@stevig.example")
+    text = str(data)
+    assert "Prima geholpen" in text and "rick@stevig.example" in text
+    assert "pien@stevig.example" not in text and "Pien is boos" not in text
+    assert "org.Customer" not in data["tables"]
