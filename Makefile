@@ -43,11 +43,15 @@ browser-deps:
 test: install-test browser-deps
 	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 
+# Each half reads no standard input and is stopped after 40 minutes whatever happens (a hung
+# test fails on its own after 5: pyproject's timeout), so its output is always printed.
+PYTEST := timeout --kill-after=60 40m $(BIN)/pytest -p no:cacheprovider --durations=10
+
 test-sqlite:
-	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider
+	DATABASE_URL= $(PYTEST) < /dev/null
 
 test-postgres:
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider -m "not browser"
+	DATABASE_URL=$(PG_URL) $(PYTEST) -m "not browser" < /dev/null
 
 lint: install-test
 	$(BIN)/ruff check .
