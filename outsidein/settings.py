@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "treebeard",
     "channels",
     "outsidein",
@@ -74,6 +77,7 @@ INSTALLED_APPS = [
     "cocreation",
     "portal",
     "privacy",
+    "audit",
     "ops",
 ]
 
@@ -87,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -212,6 +217,22 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Outside-In <noreply@o
 
 MAGIC_LINK_MAX_AGE_DAYS = int(os.environ.get("MAGIC_LINK_MAX_AGE_DAYS", "14"))
 
+# Second factor (TOTP, accounts.two_factor): required for administrators and consultants,
+# optional for other staff. The password step is valid for this many seconds.
+OTP_TOTP_ISSUER = "Outside-In"
+TWO_FACTOR_PENDING_SECONDS = 5 * 60
+
+# Rate limits, "requests/seconds" per window (accounts.ratelimit); "0/..." turns one off.
+# Login and the code step count per IP address (on top of axes' per-address lockout),
+# magic-link redemptions per IP address, survey answers (POST) per IP address, and
+# exports of personal data per user.
+RATE_LIMITS = {
+    "login": os.environ.get("RATE_LIMIT_LOGIN", "30/600"),
+    "magic_link": os.environ.get("RATE_LIMIT_MAGIC_LINK", "30/600"),
+    "survey": os.environ.get("RATE_LIMIT_SURVEY", "600/600"),
+    "export": os.environ.get("RATE_LIMIT_EXPORT", "30/600"),
+}
+
 # Every page carries a strict policy: our own scripts and styles only, no inline code.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -230,7 +251,11 @@ CONTENT_SECURITY_POLICY = {
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# A staff session ends 12 hours after login whatever happens (absolute, not sliding) and
+# after SESSION_IDLE_TIMEOUT seconds without a request (accounts.middleware). Customers'
+# magic-link sessions keep the expiry their link gives them.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(60 * 60 * 12)))
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
