@@ -18,3 +18,11 @@ application = ProtocolTypeRouter({
     "http": django_asgi_app,
     "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
 })
+
+from django.conf import settings  # noqa: E402
+
+if settings.SCHEDULER_ENABLED:
+    # One daemon thread per worker; the daily run is claimed by one of them (privacy.scheduler).
+    from privacy import scheduler  # noqa: E402
+
+    scheduler.start()

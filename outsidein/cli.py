@@ -24,6 +24,30 @@ def _call(name: str, *args: str) -> int:
     return 0
 
 
+def _recover_interrupted() -> None:
+    """Mark imports left running by a stopped (or killed) server as failed, so they can be
+    started again. Once, in this parent process, before any worker starts: a worker that
+    uvicorn restarts later must not fail an import another worker is running."""
+    _setup_django()
+    from django.db import connections
+
+    from research.importing import jobs_recover
+
+    try:
+        recovered = jobs_recover()
+    except Exception as error:  # noqa: BLE001 - no database yet: the pages will say so
+        print(f"warning: could not look for interrupted imports: {error}", file=sys.stderr)
+        recovered = 0
+    finally:
+        for connection in connections.all():  # the workers open their own
+            connection.close()
+            close_pool = getattr(connection, "close_pool", None)
+            if close_pool is not None:
+                close_pool()
+    if recovered:
+        print(f"Marked {recovered} interrupted import(s) as failed.", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="outsidein", description="Outside-In command line.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     privacy_erase.add_argument("org", metavar="ORG")
     privacy_erase.add_argument("email", metavar="EMAIL")
     privacy_erase.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    privacy_retention = privacy_sub.add_parser(
+        "retention", help="strip personal data from responses older than the retention policy")
+    privacy_retention.add_argument("org", metavar="ORG", nargs="?",
+                                   help="one organisation (default: every one with a policy)")
+    privacy_retention.add_argument("--dry-run", action="store_true", help="count only; write nothing")
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
@@ -134,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         import uvicorn
 
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outsidein.settings")
+        # The daily retention run (privacy.scheduler); SCHEDULER_ENABLED=0 leaves it to cron.
+        os.environ.setdefault("SCHEDULER_ENABLED", "1")
+        _recover_interrupted()
         uvicorn.run("outsidein.asgi:application", host=args.host, port=args.port,
                     access_log=args.access_log,
                     workers=args.workers, reload=args.reload, lifespan="off")
@@ -156,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.privacy_command == "export":
             return _call("privacy", "export", args.org, args.email, "--format", args.format,
                          *(["--out", args.out] if args.out else []))
+        if args.privacy_command == "retention":
+            return _call("privacy", "retention", *([args.org] if args.org else []),
+                         *(["--dry-run"] if args.dry_run else []))
         return _call("privacy", "erase", args.org, args.email, *(["--yes"] if args.yes else []))
     if args.command == "cascade":
         if args.cascade_command == "create":

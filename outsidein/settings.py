@@ -281,6 +281,10 @@ IMPORT_DIR = Path(os.environ.get("IMPORT_DIR", VAR_DIR / "imports"))
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(500 * 1024 * 1024)))
 # Run background jobs inline (tests, and one-off commands); off when serving.
 JOBS_EAGER = env_bool("JOBS_EAGER", False)
+# The daily scheduler thread (privacy.scheduler: the retention run); `outsidein serve` turns
+# it on. Off elsewhere (tests, one-off commands, a cron-driven deployment).
+SCHEDULER_ENABLED = env_bool("SCHEDULER_ENABLED", False)
+SCHEDULER_HOUR = int(os.environ.get("SCHEDULER_HOUR", "3"))  # UTC
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "600"))

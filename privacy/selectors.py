@@ -241,10 +241,18 @@ def text_fields(model) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if isinstance(f, TEXT_FIELDS) and not f.choices]
 
 
+def words_pattern(words) -> re.Pattern | None:
+    """``words`` (names, e-mail addresses) as whole words, case-insensitive; None if none."""
+    words = sorted({w.strip() for w in words if w and w.strip()}, key=len, reverse=True)
+    if not words:
+        return None
+    escaped = [re.escape(w) for w in words]
+    return re.compile(r"(?<![\w.+-])(?:" + "|".join(escaped) + r")(?![\w-])", re.IGNORECASE)
+
+
 def mention_pattern(person: Person) -> re.Pattern:
     """The person's full names and e-mail address as whole words, case-insensitive."""
-    words = [re.escape(w) for w in [*person.names, person.email] if w]
-    return re.compile(r"(?<![\w.+-])(?:" + "|".join(words) + r")(?![\w-])", re.IGNORECASE)
+    return words_pattern([*person.names, person.email])
 
 
 def rows_mentioning(person: Person):
@@ -337,3 +345,77 @@ def export_zip(data: dict) -> bytes:
                 writer.writerow([_cell(r.get(h)) for h in headers])
             archive.writestr(f"{label}.csv", out.getvalue())
     return buffer.getvalue()
+
+
+# --- Retention ---------------------------------------------------------------------------
+
+DEFAULT_RETENTION_MONTHS = 24
+
+
+def months_before(moment: datetime.datetime, months: int) -> datetime.datetime:
+    """``moment`` minus whole calendar months (the 31st becomes the month's last day)."""
+    import calendar
+
+    index = moment.year * 12 + (moment.month - 1) - months
+    year, month = divmod(index, 12)
+    month += 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def retention_policy_for(organisation):
+    """The organisation's saved policy, or an unsaved default (24 months, on) for the form."""
+    from privacy.models import RetentionPolicy
+
+    policy = RetentionPolicy.objects.filter(organisation=organisation).first()
+    return policy or RetentionPolicy(organisation=organisation, months=DEFAULT_RETENTION_MONTHS)
+
+
+def retention_exceptions(organisation):
+    from privacy.models import WaveRetention
+
+    return WaveRetention.objects.filter(organisation=organisation).select_related("wave")
+
+
+def kept_wave_ids(exceptions, today: datetime.date) -> set[int]:
+    """The waves an exception keeps today: for good, or until a date not yet passed."""
+    return {e.wave_id for e in exceptions if e.keep_until is None or e.keep_until >= today}
+
+
+def retention_due(organisation, *, months: int, now: datetime.datetime,
+                  kept_waves: set[int] | frozenset = frozenset()):
+    """The organisation's responses given more than ``months`` before ``now`` that still hold
+    their personal data, outside the kept waves.
+
+    A response was given when it was submitted, else (a partial one) when it was created.
+    """
+    from django.db.models import Exists, OuterRef
+    from django.db.models.functions import Coalesce
+
+    from privacy.models import StrippedResponse
+    from research.models import Response
+
+    cutoff = months_before(now, months)
+    return (Response.objects.filter(organisation=organisation)
+            .annotate(_given=Coalesce("submitted_at", "created_at"))
+            .filter(_given__lt=cutoff)
+            .exclude(wave_id__in=list(kept_waves))
+            .exclude(Exists(StrippedResponse.objects.filter(response=OuterRef("pk")))))
+
+
+@dataclass(frozen=True)
+class WaveCount:
+    wave_id: int
+    wave: str
+    responses: int
+
+
+def retention_preview(organisation, *, months: int, now: datetime.datetime,
+                      kept_waves: set[int] | frozenset = frozenset()) -> list[WaveCount]:
+    """How many responses per wave a run with these settings would strip now."""
+    from django.db.models import Count
+
+    rows = (retention_due(organisation, months=months, now=now, kept_waves=kept_waves)
+            .order_by().values("wave_id", "wave__name").annotate(n=Count("pk"))
+            .order_by("wave__name"))
+    return [WaveCount(r["wave_id"], r["wave__name"], r["n"]) for r in rows]

@@ -1,4 +1,5 @@
-"""``privacy export ORG EMAIL [--format json|csv] [--out FILE]`` and ``privacy erase ORG EMAIL --yes``."""
+"""``privacy export ORG EMAIL [--format json|csv] [--out FILE]``, ``privacy erase ORG EMAIL --yes``
+and ``privacy retention [ORG] [--dry-run]`` (the daily retention run, for cron)."""
 
 from pathlib import Path
 
@@ -22,8 +23,14 @@ class Command(BaseCommand):
         erase.add_argument("org")
         erase.add_argument("email")
         erase.add_argument("--yes", action="store_true", help="Confirm the erasure.")
+        retention = sub.add_parser("retention", help="Strip personal data from responses older "
+                                                     "than the organisation's retention policy.")
+        retention.add_argument("org", nargs="?", help="One organisation (default: all with a policy).")
+        retention.add_argument("--dry-run", action="store_true", help="Count only; write nothing.")
 
     def handle(self, *args, **options):
+        if options["subcommand"] == "retention":
+            return self.retention(options)
         try:
             organisation = Organisation.objects.get(slug=options["org"])
         except Organisation.DoesNotExist as exc:
@@ -53,3 +60,24 @@ class Command(BaseCommand):
         placeholder = services.person_erase(organisation=organisation, email=options["email"], actor=None)
         self.stdout.write(f"Erased; the person is now shown as {placeholder}.")
 
+    def retention(self, options):
+        from privacy.models import RetentionPolicy
+
+        if options["org"]:
+            try:
+                organisations = [Organisation.objects.get(slug=options["org"])]
+            except Organisation.DoesNotExist as exc:
+                raise CommandError(f"Unknown organisation: {options['org']}") from exc
+        else:
+            organisations = [p.organisation for p in RetentionPolicy.objects.select_related(
+                "organisation").order_by("organisation__slug")]
+        for organisation in organisations:
+            summary = services.retention_run(organisation=organisation, dry_run=options["dry_run"])
+            if not summary.active:
+                self.stdout.write(f"{organisation.slug}: no active retention policy; nothing stripped.")
+                continue
+            verb = "would strip" if summary.dry_run else "stripped"
+            self.stdout.write(f"{organisation.slug}: {verb} {summary.total} responses given before "
+                              f"{summary.cutoff:%Y-%m-%d} ({summary.months} months).")
+            for wave in summary.waves:
+                self.stdout.write(f"  {wave.wave}: {wave.responses}")
