@@ -52,6 +52,7 @@ class Capability:
     VIEW_COCREATION = "view_cocreation"
     MANAGE_COCREATION = "manage_cocreation"
     MANAGE_PERSONAL_DATA = "manage_personal_data"
+    VIEW_AUDIT_LOG = "view_audit_log"
 
 
 MATRIX: dict[str, tuple[str, set[str]]] = {
@@ -103,6 +104,8 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     Capability.MANAGE_COCREATION: (_("Form improvement groups, invite customer delegates"), {A, C, M}),
     # AVG/GDPR: the right of access, portability and erasure (privacy).
     Capability.MANAGE_PERSONAL_DATA: (_("Export or erase everything held about a person"), {A}),
+    # Logins, imports, exports, erasures, role changes and API tokens (audit).
+    Capability.VIEW_AUDIT_LOG: (_("Read the audit log"), {A}),
 }
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("o/<slug:org>/journeys/", include("journeys.urls")),
     path("o/<slug:org>/groups/", include("cocreation.urls")),
     path("o/<slug:org>/privacy/", include("privacy.urls")),
+    path("o/<slug:org>/audit/", include("audit.urls")),
     path("survey/", include("research.urls_survey")),
     path("arena/", include("arena.urls_customer")),
     path("groups/", include("cocreation.urls_delegate")),

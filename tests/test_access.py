@@ -150,7 +150,7 @@ OBJECT_OF = {
 # Later apps list their own object patterns, probes and objects in ``<app>/tests/access.py``:
 # ``OBJECT_OF`` (URL name -> key), ``PROBES`` (capability -> probe) and
 # ``objects(world) -> dict`` (key -> object of that world, kept in ``world.extra``).
-ACCESS_APPS = [import_module(f"{app}.tests.access") for app in ("safari", "journeys", "cocreation", "privacy")
+ACCESS_APPS = [import_module(f"{app}.tests.access") for app in ("safari", "journeys", "cocreation", "privacy", "audit")
                if Path(ROOT, app, "tests", "access.py").exists()]
 for _module in ACCESS_APPS:
     OBJECT_OF |= _module.OBJECT_OF
