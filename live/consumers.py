@@ -22,7 +22,9 @@ server → client
     ``error``    ``{"code": "rate_limited" | "bad_message"}``; ``pong``
 
 Close codes: 4003 not allowed in (before accept), 4001 session ended or role lost,
-4008 too slow to keep up, 1009 message too large.
+4008 too slow to keep up, 1009 message too large, 1012 the channel layer (Redis) failed
+or cannot be reached: reconnect and resync (the client says "connection lost,
+reconnecting" and retries with back-off until the layer is back).
 """
 
 from __future__ import annotations
@@ -44,11 +46,13 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from live import selectors, services
-from live.hub import Batch, hub_for
+from live.hub import Batch, LayerLost, hub_for
 from live.models import RoomEvent
 from live.state import ActionRefused
 
 logger = logging.getLogger(__name__)
+
+CLOSE_LAYER_LOST = 1012  # "service restart": reconnect, resync from the last sequence number
 
 
 def _setting(name: str, default):
@@ -317,7 +321,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.accept()
         await self._send_json(self._welcome(room))
         self.hub = hub_for(get_channel_layer())
-        await self.hub.join(self.room_id, self)
+        try:
+            await self.hub.join(self.room_id, self)
+        except LayerLost:
+            logger.warning("live: room %s: the channel layer is unreachable; socket closed",
+                           self.room_id)
+            await self._close(CLOSE_LAYER_LOST)
+            return
         self.tasks = [asyncio.create_task(self._pump())]
         self.local = _local_join(self)
         await database_sync_to_async(services.presence_join)(viewer=self.viewer,
@@ -483,6 +493,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.synced = seq
         own = message["actor"] == self.viewer.actor
         await self._send_text(message["author"] if own else message["others"])
+
+    def layer_lost(self) -> None:
+        """The room's feed lost the channel layer: close, for the client to reconnect."""
+        if not self.closed:
+            asyncio.get_running_loop().create_task(self._close(CLOSE_LAYER_LOST))
 
     def rechecked(self, fresh: selectors.Viewer | None) -> None:
         """Take the result of a re-check (``_Watch``): close, or tell a changed role."""

@@ -29,6 +29,13 @@ its own (250 sockets each folding the log at once was a measured collapse).
 
 A socket's ``push`` must not block (it queues and returns), so one slow client can
 not hold up the feed for the others.
+
+When the channel layer fails (Redis stopped or restarted: the feed's subscription is
+gone with it), a feed hands on nothing more: it tells each of its sockets
+(``socket.layer_lost()``, which closes it for the client to reconnect and resync from
+its last sequence number) and leaves the hub, so that the next socket to join starts a
+fresh feed with a fresh subscription. A join while the layer is down raises
+``LayerLost``.
 """
 
 from __future__ import annotations
@@ -49,6 +56,10 @@ logger = logging.getLogger(__name__)
 
 # ``live.services`` serialises an event for the clients as this prefix, the event, "}".
 ENVELOPE_PREFIX = '{"type":"event","event":'
+
+
+class LayerLost(Exception):
+    """The channel layer cannot be reached: the room's events would not arrive."""
 
 
 def group_name(room_id: int) -> str:
@@ -104,9 +115,11 @@ class Batch:
 
 
 class _Feed:
-    def __init__(self, layer, room_id: int):
+    def __init__(self, layer, room_id: int, on_lost=None):
         self.layer = layer
         self.room_id = room_id
+        self.on_lost = on_lost  # called with the feed when the layer fails
+        self.failed = False
         self.sockets: set = set()
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
@@ -144,26 +157,29 @@ class _Feed:
             self.last_seq = head if self.last_seq is None else self.last_seq
             for seq in [s for s in self.pending if s <= self.last_seq]:
                 del self.pending[seq]
+        except BaseException:
+            self.failed = True
+            if self.task is not None:
+                self.task.cancel()
+            raise
         finally:
             self.ready.set()
             if self.pending:
                 self._schedule(self.loop.time())
 
     async def _run(self) -> None:
-        failures = 0
         while True:
             try:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a layer hiccup (Redis restart, a read timed out): carry on
-                failures += 1
-                logger.warning("live: feed of room %s could not receive", self.room_id,
-                               exc_info=failures > 1)
-                if failures > 1:  # not a one-off: do not spin
-                    await asyncio.sleep(1)
-                continue
-            failures = 0
+            except Exception as error:  # noqa: BLE001  (Redis stopped or restarted)
+                # The subscription may be gone with it, and whatever was sent meanwhile is:
+                # the sockets reconnect and resync from the log, which has every event.
+                logger.warning("live: feed of room %s lost the channel layer (%r); its %s "
+                               "socket(s) reconnect", self.room_id, error, len(self.sockets))
+                self._lose()
+                return
             try:
                 self.take(message)
             except Exception:
@@ -276,6 +292,23 @@ class _Feed:
         for socket in list(self.sockets):
             socket.push_text(text)
 
+    def _lose(self) -> None:
+        self.failed = True
+        for handle in (self.flush_at, self.presence_at):
+            if handle is not None:
+                handle.cancel()
+        if self.on_lost is not None:
+            self.on_lost(self)
+        sockets, self.sockets = list(self.sockets), set()
+        for socket in sockets:
+            socket.layer_lost()
+        self.loop.create_task(self._unsubscribe())
+
+    async def _unsubscribe(self) -> None:
+        # Best effort: if the layer came back with the subscription, end it.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.layer.group_discard(group_name(self.room_id), self.channel), 5)
+
     async def stop(self) -> None:
         await self.ready.wait()
         for handle in (self.flush_at, self.presence_at):
@@ -301,18 +334,30 @@ class Hub:
         """Deliver the room's batches to ``socket.push`` and presence to ``socket.push_text``."""
         feed = self.feeds.get(room_id)
         if feed is None:
-            feed = self.feeds[room_id] = _Feed(self.layer, room_id)
+            feed = self.feeds[room_id] = _Feed(self.layer, room_id, on_lost=self._lost)
             feed.sockets.add(socket)
-            await feed.start()
+            try:
+                await feed.start()
+            except Exception as error:
+                self._lost(feed)
+                raise LayerLost(f"room {room_id}: {error!r}") from error
         else:
             feed.sockets.add(socket)
             # Return only once the feed is subscribed: a resync after this point can not
             # miss an event committed in between.
             await feed.ready.wait()
+            if feed.failed:
+                feed.sockets.discard(socket)
+                raise LayerLost(f"room {room_id}: the channel layer failed")
+
+    def _lost(self, feed: _Feed) -> None:
+        """Forget a feed whose layer failed (the next join starts a new one)."""
+        if self.feeds.get(feed.room_id) is feed:
+            del self.feeds[feed.room_id]
 
     async def leave(self, room_id: int, socket) -> None:
         feed = self.feeds.get(room_id)
-        if feed is None:
+        if feed is None or socket not in feed.sockets:
             return
         feed.sockets.discard(socket)
         if not feed.sockets:
