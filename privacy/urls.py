@@ -9,4 +9,5 @@ urlpatterns = [
     path("export.json", views.ExportView.as_view(), {"fmt": "json"}, name="export_json"),
     path("export.zip", views.ExportView.as_view(), {"fmt": "zip"}, name="export_zip"),
     path("erase/", views.EraseView.as_view(), name="erase"),
+    path("retention/", views.RetentionView.as_view(), name="retention"),
 ]

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from django.views import View
 from accounts.permissions import Capability
 from accounts.tenancy import OrgRequiredMixin
 from privacy import selectors, services
-from privacy.forms import EraseForm, SearchForm
+from privacy.forms import EraseForm, RetentionForm, SearchForm
 
 
 class PrivacyView(OrgRequiredMixin, View):
@@ -74,3 +75,63 @@ class EraseView(PrivacyView):
         messages.success(request, _("The person's data is erased; they are now shown as “%(name)s”.")
                          % {"name": placeholder})
         return redirect(back)
+
+
+class RetentionView(PrivacyView):
+    """The retention policy: months, on/off and per-wave exceptions, saved only after a preview
+    of what the next run would strip with exactly those settings."""
+
+    template_name = "privacy/retention.html"
+
+    def form(self, data=None):
+        from research.models import Wave
+
+        waves = Wave.objects.for_organisation(self.organisation).order_by("-created_at")
+        policy = selectors.retention_policy_for(self.organisation)
+        return RetentionForm(data, waves=waves,
+                             exceptions=selectors.retention_exceptions(self.organisation),
+                             initial={"months": policy.months, "is_active": policy.is_active})
+
+    def render(self, form, *, preview=None, status=200):
+        policy = selectors.retention_policy_for(self.organisation)
+        context = {"form": form, "policy": policy, "saved": policy.pk is not None,
+                   "preview": preview, "can_save": preview is not None and form.is_bound}
+        if preview is None:
+            # What the saved policy would strip at its next run.
+            kept = selectors.kept_wave_ids(selectors.retention_exceptions(self.organisation),
+                                           timezone.localdate())
+            context["current"] = (selectors.retention_preview(
+                self.organisation, months=policy.months, now=timezone.now(), kept_waves=kept)
+                if policy.pk and policy.is_active else None)
+        if preview is not None:
+            context["preview_total"] = sum(w.responses for w in preview)
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, org):
+        return self.render(self.form())
+
+    def post(self, request, org):
+        form = self.form(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        digest = form.digest()
+        if request.POST.get("action") == "save" and form.cleaned_data["previewed"] == digest:
+            services.retention_policy_save(
+                organisation=self.organisation, actor=self.membership,
+                months=form.cleaned_data["months"], is_active=form.cleaned_data["is_active"],
+                exceptions=form.exceptions())
+            messages.success(request, _("The retention policy is saved."))
+            return redirect(reverse("privacy:retention", kwargs={"org": org}))
+        if request.POST.get("action") == "save":
+            messages.info(request, _("The settings changed since the preview: check it, then save."))
+        today = timezone.localdate()
+        kept = {e["wave"].pk for e in form.exceptions()
+                if e["keep_until"] is None or e["keep_until"] >= today}
+        preview = (selectors.retention_preview(self.organisation, months=form.cleaned_data["months"],
+                                               now=timezone.now(), kept_waves=kept)
+                   if form.cleaned_data["is_active"] else [])
+        data = request.POST.copy()
+        data["previewed"] = digest
+        form = self.form(data)
+        form.is_valid()
+        return self.render(form, preview=preview)
