@@ -21,6 +21,39 @@ def _fast_settings(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Start every test with an empty cache: rate-limit counters must not carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def totp_enrol(user):
+    """Give ``user`` a confirmed authenticator (TOTP device) and return it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def totp_code(user) -> str:
+    """The current code of ``user``'s authenticator, as the app would show it.
+
+    A code is accepted once (replay protection); tests that log the same user in twice
+    within 30 seconds get the code accepted again by forgetting the last one used.
+    """
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "pk").first()
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0,
+                                                   throttling_failure_timestamp=None)
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
 @pytest.fixture
 def make_org(db):
     """Return a factory: ``make_org(slug=None, name=None)`` → Organisation with a root unit."""

@@ -114,3 +114,8 @@ def magic_link_redeem(*, token: str) -> MagicLink:
 
 def magic_link_revoke(*, link: MagicLink) -> None:
     MagicLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def magic_links_revoke_for_contact(*, contact) -> int:
+    """Revoke every link of ``contact`` that could still be used; return how many."""
+    return MagicLink.objects.usable().filter(contact=contact).update(revoked_at=timezone.now())

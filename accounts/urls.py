@@ -6,6 +6,11 @@ app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", views.LoginCodeView.as_view(), name="login_code"),
+    path("security/", views.SecurityView.as_view(), name="security"),
+    path("security/two-factor/", views.TwoFactorSetupView.as_view(), name="two_factor_setup"),
+    path("security/two-factor/off/", views.TwoFactorDisableView.as_view(), name="two_factor_disable"),
+    path("security/backup-codes/", views.BackupCodesView.as_view(), name="backup_codes"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", views.PasswordResetDoneView.as_view(),

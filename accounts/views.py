@@ -1,22 +1,118 @@
+import time
+
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import user_login_failed
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts import services
+from accounts import services, two_factor
 from accounts.forms import EmailAuthenticationForm
-from accounts.models import MagicLinkPurpose, Membership
+from accounts.models import MagicLinkPurpose, Membership, User
+from accounts.ratelimit import rate_limited
 from accounts.tenancy import SESSION_ORG_KEY
 
 CUSTOMER_SESSION_KEY = "customer_access"
+# Between the password and the second factor: who, with which backend, since when, and
+# where to go. Django's login() runs only after the second step.
+PENDING_LOGIN_KEY = "_pending_login"
 
 
 class LoginView(auth_views.LoginView):
+    """Step 1: the password. A user with (or who must have) a second factor goes on to
+    ``LoginCodeView`` without being logged in; everyone else is logged in here."""
+
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    @rate_limited("login")
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if two_factor.has_two_factor(user) or two_factor.two_factor_required(user):
+            self.request.session[PENDING_LOGIN_KEY] = {
+                "user": user.pk, "backend": user.backend, "at": int(time.time()),
+                "next": self.get_success_url(),
+            }
+            return redirect("accounts:login_code")
+        return super().form_valid(form)
+
+
+class LoginCodeView(View):
+    """Step 2: a code from the authenticator app or a backup code, then the login (with a
+    new session key). An administrator or consultant without an authenticator sets one up
+    here first: QR code, confirmation with a code, and ten backup codes shown once.
+
+    Wrong codes count as failed logins for axes, so they lock the address out as wrong
+    passwords do."""
+
+    def dispatch(self, request, *args, **kwargs):
+        pending = request.session.get(PENDING_LOGIN_KEY)
+        self.user = None
+        if pending and time.time() - pending["at"] <= settings.TWO_FACTOR_PENDING_SECONDS:
+            self.user = User.objects.filter(pk=pending["user"], is_active=True).first()
+        if self.user is None:
+            request.session.pop(PENDING_LOGIN_KEY, None)
+            if pending:
+                messages.info(request, _("The login took too long. Log in again."))
+            return redirect("accounts:login")
+        self.pending = pending
+        if AxesProxyHandler.is_locked(request, {"username": self.user.email}):
+            request.session.pop(PENDING_LOGIN_KEY, None)
+            return render(request, "accounts/locked_out.html", status=429)
+        self.device = two_factor.confirmed_totp(self.user)
+        if self.device is None and not two_factor.two_factor_required(self.user):
+            return self.complete()  # their second factor was switched off meanwhile
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return self.page()
+
+    @rate_limited("login")
+    def post(self, request):
+        code = request.POST.get("code", "")
+        if self.device is not None:
+            if two_factor.two_factor_verify(user=self.user, code=code):
+                return self.complete()
+        else:
+            device = two_factor.totp_enrolment_start(user=self.user)
+            codes = two_factor.totp_enrolment_confirm(device=device, code=code)
+            if codes is not None:
+                next_url = self.pending["next"]
+                self.complete()
+                return render(request, "accounts/backup_codes.html",
+                              {"codes": codes, "next_url": next_url, "first_time": True})
+        user_login_failed.send(sender=__name__, credentials={"username": self.user.email},
+                               request=request)
+        if getattr(request, "axes_locked_out", False):
+            request.session.pop(PENDING_LOGIN_KEY, None)
+            return render(request, "accounts/locked_out.html", status=429)
+        return self.page(error=_("That code is not right. Try again."), status=400)
+
+    def page(self, error: str = "", status: int = 200):
+        if self.device is not None:
+            return render(self.request, "accounts/login_code.html", {"error": error}, status=status)
+        device = two_factor.totp_enrolment_start(user=self.user)
+        return render(self.request, "accounts/two_factor_setup.html", {
+            "error": error, "qr": two_factor.qr_svg(device),
+            "secret": two_factor.secret_base32(device), "during_login": True,
+        }, status=status)
+
+    def complete(self):
+        pending = self.request.session.pop(PENDING_LOGIN_KEY)
+        auth_login(self.request, self.user, backend=pending["backend"])
+        return redirect(pending["next"])
+
 
 
 class LogoutView(auth_views.LogoutView):
@@ -72,6 +168,7 @@ class ChooseOrganisationView(LoginRequiredMixin, View):
 class MagicLinkView(View):
     """Exchange a magic-link token for a customer session, then drop the token from the URL."""
 
+    @rate_limited("magic_link")
     def get(self, request, token: str):
         try:
             link = services.magic_link_redeem(token=token)
@@ -132,3 +229,82 @@ class CustomerHomeView(TemplateView):
             "followed_count": Contribution.objects.filter(
                 contact=contact, organisation_id=access["organisation"]).values("point").distinct().count(),
         })
+
+
+# --- The user's own security page -----------------------------------------------------------
+
+
+class SecurityView(LoginRequiredMixin, View):
+    """"Beveiliging": turn the second factor on or off, and make new backup codes."""
+
+    def get(self, request):
+        user = request.user
+        return render(request, "accounts/security.html", {
+            "enabled": two_factor.has_two_factor(user),
+            "required": two_factor.two_factor_required(user),
+            "backup_codes_left": two_factor.backup_codes_left(user),
+        })
+
+
+class TwoFactorSetupView(LoginRequiredMixin, View):
+    """Set up an authenticator app: QR code and secret, confirmed with a code from the app."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and two_factor.has_two_factor(request.user):
+            return redirect("accounts:security")
+        return super().dispatch(request, *args, **kwargs)
+
+    def page(self, error: str = "", status: int = 200):
+        device = two_factor.totp_enrolment_start(user=self.request.user)
+        return render(self.request, "accounts/two_factor_setup.html", {
+            "error": error, "qr": two_factor.qr_svg(device), "secret": two_factor.secret_base32(device),
+        }, status=status)
+
+    def get(self, request):
+        return self.page()
+
+    @rate_limited("login", by="user")
+    def post(self, request):
+        device = two_factor.totp_enrolment_start(user=request.user)
+        codes = two_factor.totp_enrolment_confirm(device=device, code=request.POST.get("code", ""))
+        if codes is None:
+            return self.page(error=_("That code is not right. Try again."), status=400)
+        return render(request, "accounts/backup_codes.html",
+                      {"codes": codes, "next_url": reverse("accounts:security"), "first_time": True})
+
+
+class _CodeConfirmedAction(LoginRequiredMixin, View):
+    """A change to the second factor, confirmed with a current code (or a backup code)."""
+
+    def post(self, request):
+        if not two_factor.has_two_factor(request.user):
+            return redirect("accounts:security")
+        if not two_factor.two_factor_verify(user=request.user, code=request.POST.get("code", "")):
+            messages.error(request, _("That code is not right. Nothing was changed."))
+            return redirect("accounts:security")
+        return self.act(request)
+
+
+class TwoFactorDisableView(_CodeConfirmedAction):
+    @rate_limited("login", by="user")
+    def post(self, request):
+        if two_factor.two_factor_required(request.user):
+            messages.error(request, _("Your role requires a second factor; it cannot be turned off."))
+            return redirect("accounts:security")
+        return super().post(request)
+
+    def act(self, request):
+        two_factor.two_factor_disable(user=request.user)
+        messages.success(request, _("Two-step verification is off."))
+        return redirect("accounts:security")
+
+
+class BackupCodesView(_CodeConfirmedAction):
+    @rate_limited("login", by="user")
+    def post(self, request):
+        return super().post(request)
+
+    def act(self, request):
+        codes = two_factor.backup_codes_regenerate(user=request.user)
+        return render(request, "accounts/backup_codes.html",
+                      {"codes": codes, "next_url": reverse("accounts:security"), "first_time": False})
