@@ -53,6 +53,10 @@ class QuestionnaireInvalid(ValueError):
     """A questionnaire JSON document that cannot be used, with the reason."""
 
 
+class AnonymousLinkRefused(ValueError):
+    """A customer or contact was given for a response of an anonymous wave."""
+
+
 class ResponseInvalid(ValueError):
     """Answers that do not fit the questionnaire; ``errors`` maps question key to message."""
 
@@ -333,8 +337,12 @@ def response_record(*, wave: Wave, answers: Answers, source: str = ResponseSourc
     """Save one response (new, or ``response`` updated) and, once submitted, its follow-up.
 
     A partial save (``submit=False``) keeps what was answered so far. An anonymous wave
-    stores no customer, contact or unit link.
+    stores no customer, contact or unit link: naming a customer or contact for one raises
+    ``AnonymousLinkRefused`` (a caller that does so is mistaken about the wave), a unit
+    is dropped. The database refuses such a link too (``research.db_guards``).
     """
+    if wave.is_anonymous and (customer is not None or contact is not None):
+        raise AnonymousLinkRefused("An anonymous wave stores no link to a customer or contact.")
     if wave.status != WaveStatus.OPEN and source != ResponseSource.API:
         raise ResponseInvalid({"wave": "is not open"})
     for obj in (customer, unit):

@@ -127,6 +127,9 @@ def wave_update(*, wave: Wave, name: str, period_start: date | None = None,
     if is_anonymous is not None and is_anonymous != wave.is_anonymous:
         if Response.objects.filter(wave=wave).exists():
             raise SettingInvalid(_("Anonymity cannot change once the wave has responses."))
+        if is_anonymous and wave.invitations.exists():
+            # Personal invitations would link the answers to the invitees.
+            raise SettingInvalid(_("A wave with personal invitations cannot become anonymous."))
         wave.is_anonymous = is_anonymous
     wave.save(update_fields=["name", "period_start", "period_end", "is_anonymous"])
     return wave

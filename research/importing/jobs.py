@@ -133,6 +133,9 @@ def import_prepare(*, organisation: Organisation, wave: Wave, actor, upload,
         profile = (MappingProfile.objects.for_organisation(organisation)
                    .filter(layout=table.layout).order_by("-created_at").first())
         mapping = propose_mapping(table, spec, saved=profile.mapping if profile else None)
+        if wave.is_anonymous:
+            # An anonymous wave links no customer: do not even propose the column.
+            mapping.customer = None
         user = getattr(actor, "user", actor)
         return ImportJob.objects.create(
             organisation=organisation, wave=wave, created_by=user,
@@ -668,6 +671,9 @@ class _Importer:
                               if options.dry_run or ok or options.skip_invalid else []),
             "follow_ups": self.follow_ups,
             "layout": self.table.layout,
+            # Decided: an anonymous wave's import drops a mapped customer column (it is
+            # never read) instead of refusing the file; the result says so.
+            "customer_column_ignored": bool(self.anonymous and self.mapping.customer),
         }
 
     def _stream(self, *, write: bool) -> None:
