@@ -36,6 +36,9 @@ class Room(models.Model):
                                     related_name="facilitated_rooms",
                                     verbose_name=_("facilitator"))
     state = models.JSONField(default=room_state.initial, editable=False)
+    # How often erasure rewrote text in this log (``services.room_text_redact``): a fold
+    # checkpoint taken at another count is void, in every process.
+    redactions = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -103,7 +106,8 @@ class RoomEvent(models.Model):
     """One entry of a room's log: what happened, by whom, in which role, at which sequence.
 
     Append-only: saving an existing event or deleting one raises ``AppendOnly``. Only
-    deleting the room (or its organisation) removes events, through the cascade.
+    deleting the room (or its organisation) removes events, through the cascade, and only
+    ``services.room_text_redact`` (erasure of a person) rewrites text inside a payload.
     ``actor_key`` and ``actor_role`` freeze who acted at the time, so the log replays
     the same after a member leaves or a contact is erased.
     """

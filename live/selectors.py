@@ -271,9 +271,16 @@ def viewers_recheck(*, room_id: int, sockets: list[tuple[Viewer, str | None]]) -
 # The state after some event of each room, left by the last fold in this process: the log
 # is append-only, so it stays true, and the next fold starts there instead of at seq 1.
 # Keyed by room and checked against that event itself (a room id reused by a restored or
-# rebuilt database does not match).
-_checkpoints: dict[int, tuple[int, dict, dict]] = {}
+# rebuilt database does not match) and against the room's count of redactions (erasure
+# rewrote text in the log, perhaps before that event: the state may hold the erased name).
+_checkpoints: dict[int, tuple[int, dict, dict, int]] = {}
 _checkpoints_lock = threading.Lock()
+
+
+def checkpoint_forget(room_id: int) -> None:
+    """Drop this process's fold checkpoint of a room (other processes see the redaction count)."""
+    with _checkpoints_lock:
+        _checkpoints.pop(room_id, None)
 
 
 def _folded(room_id: int, after_seq: int = 0, upto_seq: int | None = None):
@@ -286,9 +293,10 @@ def _folded(room_id: int, after_seq: int = 0, upto_seq: int | None = None):
     """
     with _checkpoints_lock:
         checkpoint = _checkpoints.get(room_id)
+    redactions = Room.objects.filter(pk=room_id).values_list("redactions", flat=True).first() or 0
     start, seen, state = 0, None, room_state.initial()
-    if checkpoint is not None and checkpoint[0] <= after_seq:
-        start, seen, state = checkpoint
+    if checkpoint is not None and checkpoint[0] <= after_seq and checkpoint[3] == redactions:
+        start, seen, state, _count = checkpoint
     events = RoomEvent.objects.filter(room_id=room_id, seq__gte=max(start, 1)).order_by("seq")
     if upto_seq is not None:
         events = events.filter(seq__lte=upto_seq)
@@ -309,7 +317,7 @@ def _folded(room_id: int, after_seq: int = 0, upto_seq: int | None = None):
     if last is not None:
         with _checkpoints_lock:
             if room_id in _checkpoints or len(_checkpoints) < 1000:
-                _checkpoints[room_id] = (last["seq"], last, state)
+                _checkpoints[room_id] = (last["seq"], last, state, redactions)
 
 
 def events_since(*, room: Room, after_seq: int, viewer: str | None) -> list[dict]:

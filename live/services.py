@@ -21,7 +21,7 @@ from functools import partial
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation
@@ -209,6 +209,34 @@ def _append(room: Room, **event) -> RoomEvent:
     room.save(update_fields=[*ROOM_CACHES, *(["facilitator"] if record.type == "facilitator_handover"
                                              else [])])
     return record
+
+
+@transaction.atomic
+def room_text_redact(*, room_id: int, events: dict[int, dict], state: dict | None = None) -> None:
+    """Rewrite text inside the payloads of written events: the one exception to append-only.
+
+    Only erasure of a person calls this (the law requires their name to go from the log).
+    ``events`` maps event ids of the room to their new payloads, which must differ from the
+    old ones only in text; ``state`` is the room's cached state with the same text
+    replaced. Type, sequence and actor stay, so the log replays to the same state with the
+    text replaced. The room's count of redactions goes up, which voids every process's
+    fold checkpoint of the room (``selectors._folded``).
+    """
+    room = Room.objects.select_for_update().get(pk=room_id)
+    stored = dict(RoomEvent.objects.filter(room_id=room_id, pk__in=list(events))
+                  .values_list("pk", "type"))
+    if set(stored) != set(events):
+        raise ValueError("Only events of this room can be redacted.")
+    for pk, payload in events.items():
+        # The plain QuerySet: RoomEventQuerySet refuses every update, by design.
+        models.QuerySet(model=RoomEvent).filter(pk=pk).update(payload=payload)
+    fields = ["redactions"]
+    room.redactions += 1
+    if state is not None:
+        room.state = state
+        fields.append("state")
+    room.save(update_fields=fields)
+    selectors.checkpoint_forget(room_id)
 
 
 def _hand_over(room: Room, *, to: int) -> None:

@@ -1,5 +1,6 @@
 """Appending to a room's log: idempotency, sequence numbers, caches, broadcast after commit."""
 
+import json
 import threading
 
 import pytest
@@ -233,7 +234,44 @@ def test_a_fold_from_the_checkpoint_gives_what_a_fold_from_the_start_gives(arena
     assert selectors.events_since(room=a.room, after_seq=2, viewer=viewer)[:len(fresh)] == fresh
 
     # A checkpoint that does not match the stored log (a rebuilt database) is dropped.
-    seq, event, state = selectors._checkpoints[a.room.pk]
-    selectors._checkpoints[a.room.pk] = (seq, {**event, "payload": {"forged": True}}, state)
+    seq, event, state, redactions = selectors._checkpoints[a.room.pk]
+    selectors._checkpoints[a.room.pk] = (seq, {**event, "payload": {"forged": True}}, state,
+                                         redactions)
     assert selectors.events_since(room=a.room, after_seq=seq, viewer=viewer) == []
     assert selectors._checkpoints[a.room.pk][1] == event
+
+
+def test_a_redaction_voids_the_checkpoints_of_every_process(arena):
+    """Erasure rewrites text earlier in the log: a fold from a checkpoint another worker took
+    before would still carry the old text (here: a prepared question revealed in round 2)."""
+    from live import selectors
+    from live.models import RoomEvent
+
+    a = arena
+    a.do(a.facilitator, "phase_next")
+    a.do(a.employee, "question_prepare", text="Waarom belde Jan de Vries niet terug?")
+    said = a.do(a.scribe, "statement_add", text="Lange wachttijd", kind="complaint")
+    a.do(a.facilitator, "phase_next")  # round 2 reveals the prepared question
+    viewer = f"m{a.employee.pk}"
+    list(selectors._folded(a.room.pk, 0, said.seq))  # a checkpoint after the prepared question
+    stale = selectors._checkpoints[a.room.pk]  # as another worker holds it
+    assert "Jan de Vries" in json.dumps(stale[2])
+
+    prepared = RoomEvent.objects.get(room=a.room, type="question_prepare")
+    services.room_text_redact(room_id=a.room.pk, events={prepared.pk: {
+        **prepared.payload, "text": "Waarom belde Verwijderd persoon #1 niet terug?"}})
+    prepared.refresh_from_db()
+    assert prepared.payload["text"] == "Waarom belde Verwijderd persoon #1 niet terug?"
+    assert a.room.pk not in selectors._checkpoints  # this process's own is gone at once
+
+    selectors._checkpoints[a.room.pk] = stale
+    reveal = selectors.events_since(room=a.room, after_seq=said.seq, viewer=viewer)
+    assert [e["type"] for e in reveal] == ["phase_next"] and reveal[0]["payload"]["revealed"]
+    assert "Verwijderd persoon #1" in json.dumps(reveal) and "Jan de Vries" not in json.dumps(reveal)
+
+    # Only events of the room itself: otherwise nothing is written.
+    with pytest.raises(ValueError):
+        services.room_text_redact(room_id=a.room.pk, events={prepared.pk: {"text": "x"},
+                                                             prepared.pk + 10**6: {"text": "x"}})
+    prepared.refresh_from_db()
+    assert prepared.payload["text"] == "Waarom belde Verwijderd persoon #1 niet terug?"
