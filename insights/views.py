@@ -31,6 +31,7 @@ from django.views import View
 
 from accounts.models import Role
 from accounts.permissions import Capability, role_can
+from accounts.ratelimit import rate_limited
 from accounts.tenancy import OrgRequiredMixin
 from insights import charts, jobs, selectors, services, view_selectors
 from insights.exports import XLSX_CONTENT_TYPE, Table, workbook_bytes
@@ -596,6 +597,7 @@ class ExportView(InsightsView):
 
     capability = Capability.VIEW_TEAM_INSIGHTS  # and per table: see get
 
+    @rate_limited("export", by="user")
     def get(self, request, org):
         table_name = request.GET.get("table", "")
         if table_name not in EXPORT_TABLES:

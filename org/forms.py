@@ -5,6 +5,7 @@ from accounts.models import Membership, Organisation, Role
 from org import selectors
 from org.importers import MAX_FILE_BYTES
 from org.models import Contact, Customer, Level, Unit, UnitKind
+from outsidein.uploads import TEXT, upload_check
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -180,5 +181,6 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(
                 _("The file is larger than 10 MB. Split it into smaller files.")
             )
+        upload_check(upload, allowed=(TEXT,))  # by content: a program renamed .csv is refused
         return upload
 

@@ -27,6 +27,8 @@ urlpatterns = [
     path("contacts/<int:pk>/delete/", views.ContactDeleteView.as_view(), name="contact_delete"),
     path("contacts/<int:pk>/magic-link/", views.ContactMagicLinkView.as_view(),
          name="contact_magic_link"),
+    path("contacts/<int:pk>/magic-links/revoke/", views.ContactMagicLinksRevokeView.as_view(),
+         name="contact_magic_links_revoke"),
     path("import/customers/", views.ImportCustomersView.as_view(), name="import_customers"),
     path("import/people/", views.ImportPeopleView.as_view(), name="import_people"),
 ]

@@ -2,16 +2,17 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from accounts.models import MagicLinkPurpose
+from accounts.models import MagicLink, MagicLinkPurpose
 from accounts.permissions import Capability
-from accounts.services import membership_create, membership_update
+from accounts.services import magic_links_revoke_for_contact, membership_create, membership_update
 from accounts.tenancy import OrgRequiredMixin
 from improvements import selectors as improvement_selectors
 from org import importers, selectors, services
@@ -268,7 +269,9 @@ class CustomerDetailView(OrgRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         customer = selectors.access_customer_by_id(self.organisation, self.kwargs["pk"])
-        return super().get_context_data(customer=customer, contacts=list(customer.contacts.all()),
+        contacts = list(customer.contacts.annotate(open_links=Count(
+            "magic_links", filter=Q(magic_links__in=MagicLink.objects.usable()))))
+        return super().get_context_data(customer=customer, contacts=contacts,
                                         purposes=MagicLinkPurpose.choices, **kwargs)
 
 
@@ -408,6 +411,20 @@ class ContactMagicLinkView(OrgRequiredMixin, View):
         messages.success(request, _("A personal link was sent to %(email)s.")
                          % {"email": contact.email})
         return back
+
+
+class ContactMagicLinksRevokeView(OrgRequiredMixin, View):
+    """Revoke every personal link of a contact that still works (POST only)."""
+
+    capability = Capability.SEND_MAGIC_LINKS
+
+    def post(self, request, *args, **kwargs):
+        contact = selectors.access_contact_by_id(self.organisation, self.kwargs["pk"])
+        count = magic_links_revoke_for_contact(contact=contact)
+        messages.success(request, ngettext("%(count)d personal link of %(name)s no longer works.",
+                                           "%(count)d personal links of %(name)s no longer work.",
+                                           count) % {"count": count, "name": contact.name})
+        return redirect(_url("customer_detail", self, pk=contact.customer_id))
 
 
 # ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.permissions import Capability
+from accounts.ratelimit import rate_limited
 from accounts.tenancy import OrgRequiredMixin
 from privacy import selectors, services
 from privacy.forms import EraseForm, RetentionForm, SearchForm
@@ -38,6 +39,7 @@ class PersonView(PrivacyView):
 
 
 class ExportView(PrivacyView):
+    @rate_limited("export", by="user")
     def get(self, request, org, fmt):
         form = SearchForm(request.GET)
         if fmt not in ("json", "zip") or not form.is_valid():

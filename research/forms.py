@@ -12,6 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from org.selectors import unit_choices
+from outsidein.uploads import upload_check_name
 from research import selectors
 from research.models import QuestionKind, WaveStatus
 
@@ -261,6 +262,9 @@ class ImportUploadForm(forms.Form):
                 _("This file is %(size)s; the limit is %(limit)s.")
                 % {"size": filesizeformat(upload.size),
                    "limit": filesizeformat(settings.IMPORT_MAX_BYTES)})
+        # By content: a CSV named .xlsx, or a program named .csv, is refused here; what the
+        # content is (CSV, XLSX, or neither) the reader decides (research.importing.reading).
+        upload_check_name(upload)
         return upload
 
 

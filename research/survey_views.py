@@ -21,6 +21,7 @@ from django.views import View
 
 from accounts.models import MagicLinkPurpose
 from accounts.permissions import Capability
+from accounts.ratelimit import rate_limited
 from accounts.tenancy import OrgRequiredMixin
 from accounts.views import CUSTOMER_SESSION_KEY
 from research import selectors
@@ -263,6 +264,7 @@ class SurveyFormView(InvitationMixin, View):
         return _survey_response(request, self.template_name,
                                 self.context(fields, saved=request.GET.get("saved") == "1"))
 
+    @rate_limited("survey")
     def post(self, request, pk):
         if self.wave.status != WaveStatus.OPEN:
             return _closed(request, self.wave)
@@ -291,6 +293,7 @@ class SurveyFormView(InvitationMixin, View):
 class SurveySaveView(InvitationMixin, View):
     """The htmx autosave: keep what was answered so far; answer with a status line."""
 
+    @rate_limited("survey")
     def post(self, request, pk):
         context = {"wave": self.wave}
         if self.wave.status != WaveStatus.OPEN:
@@ -351,6 +354,7 @@ class PublicSurveyView(View):
         fields = survey_fields(questions, language=translation.get_language())
         return _survey_response(request, self.template_name, self.context(fields))
 
+    @rate_limited("survey")
     def post(self, request, token):
         if self.wave.status != WaveStatus.OPEN:
             return _closed(request, self.wave)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from accounts.permissions import Capability
+from accounts.ratelimit import rate_limited
 from accounts.tenancy import OrgRequiredMixin
 from research import importing, selectors, services, services_settings
 from research.forms import (
@@ -615,6 +616,7 @@ class ImportProgressView(ImportView):
 class ImportRejectedView(ImportView):
     """Download the rows an import refused, each with the reason."""
 
+    @rate_limited("export", by="user")
     def get(self, request, org, pk):
         job = self.job(pk)
         path = selectors.import_rejected_file(job)
@@ -630,6 +632,7 @@ class ResponseExportView(ImportView):
     FORMATS = {"csv": "text/csv; charset=utf-8",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
+    @rate_limited("export", by="user")
     def get(self, request, org, pk):
         wave = self.wave(pk)
         fmt = request.GET.get("format", "csv")

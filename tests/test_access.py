@@ -68,6 +68,7 @@ OBJECT_OF = {
     "org:contact_update": "contact",
     "org:contact_delete": "contact",
     "org:contact_magic_link": "contact",
+    "org:contact_magic_links_revoke": "contact",
     "improvements:point_detail": "point",
     "improvements:point_update": "point",
     "improvements:point_status": "point",
