@@ -44,6 +44,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import DatabaseError
 
 from live import selectors, services
 from live.hub import Batch, LayerLost, hub_for
@@ -305,8 +306,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
         self.channel_name = f"live.socket.{uuid.uuid4().hex}"
-        self.viewer, self.session_key, room = await database_sync_to_async(_authenticate)(
-            self.scope, self.room_id)
+        try:
+            self.viewer, self.session_key, room = await database_sync_to_async(_authenticate)(
+                self.scope, self.room_id)
+        except DatabaseError:  # refused like any failed handshake: the client retries
+            logger.warning("live: room %s: socket refused (database unreachable)", self.room_id)
+            await self.close(code=1011)
+            return
         if self.viewer is None:
             await self.close(code=4003)
             return
@@ -330,8 +336,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         self.tasks = [asyncio.create_task(self._pump())]
         self.local = _local_join(self)
-        await database_sync_to_async(services.presence_join)(viewer=self.viewer,
-                                                            channel_name=self.channel_name)
+        try:
+            await database_sync_to_async(services.presence_join)(viewer=self.viewer,
+                                                                channel_name=self.channel_name)
+        except DatabaseError:  # the socket works; unlisted in presence until it reconnects
+            logger.warning("live: room %s: presence not recorded (database unreachable)", self.room_id)
 
     async def disconnect(self, code):
         if self.viewer is None or not hasattr(self, "tasks"):
@@ -344,8 +353,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self.hub.leave(self.room_id, self)
-        await database_sync_to_async(services.presence_leave)(room_id=self.room_id,
-                                                             channel_name=self.channel_name)
+        try:
+            await database_sync_to_async(services.presence_leave)(room_id=self.room_id,
+                                                                 channel_name=self.channel_name)
+        except DatabaseError:  # the row goes stale and drops out of the presence list
+            logger.warning("live: room %s: presence not cleared (database unreachable)", self.room_id)
 
     async def dispatch(self, message):
         """Hand ``message`` to its handler, without Channels' trip to the database thread.

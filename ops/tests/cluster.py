@@ -134,13 +134,23 @@ def pg_database(template: str | None = None):
         admin.close()
 
 
+def pg_connect(database_url: str):
+    """An autocommit connection to one of the tests' databases (to look, not to write)."""
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    return psycopg.connect(**{**PG, "dbname": name}, autocommit=True, connect_timeout=3,
+                           application_name="ops-tests")
+
+
 def pg_terminate(database_url: str) -> int:
     """Terminate every server backend of the database (as a failing network would); return how many."""
     admin = pg_admin()
     try:
         name = database_url.rsplit("/", 1)[1]
         row = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                            "WHERE datname = %s AND pid <> pg_backend_pid()", [name]).fetchone()
+                            "WHERE datname = %s AND pid <> pg_backend_pid() "
+                            "AND application_name <> 'ops-tests'", [name]).fetchone()
         return row[0]
     finally:
         admin.close()
