@@ -14,6 +14,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import ApiToken, Membership, Organisation, User
+from audit.models import AuditAction
+from audit.services import audit_record
 
 TOKEN_PREFIX = "oi_"
 # Writing last_used_at on every request would turn each read into a write.
@@ -41,16 +43,21 @@ def api_token_create(*, organisation: Organisation, user: User, name: str) -> tu
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     api_token = ApiToken.objects.create(organisation=organisation, user=user, name=name,
                                         token_hash=ApiToken.hash_token(token))
+    audit_record(action=AuditAction.API_TOKEN_CREATED, organisation=organisation, actor=user,
+                 target=api_token)
     return api_token, token
 
 
 @transaction.atomic
-def api_token_revoke(*, api_token: ApiToken) -> ApiToken:
+def api_token_revoke(*, api_token: ApiToken, actor=None) -> ApiToken:
     """Revoke a token; it stops working on the next request. Revoking twice is harmless."""
     if api_token.revoked_at is None:
         api_token.revoked_at = timezone.now()
-        ApiToken.objects.filter(pk=api_token.pk, revoked_at__isnull=True).update(
+        revoked = ApiToken.objects.filter(pk=api_token.pk, revoked_at__isnull=True).update(
             revoked_at=api_token.revoked_at)
+        if revoked:
+            audit_record(action=AuditAction.API_TOKEN_REVOKED, organisation=api_token.organisation,
+                         actor=actor, target=api_token)
     return api_token
 
 

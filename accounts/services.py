@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import MagicLink, Membership, Organisation, Role, User
+from audit.models import AuditAction
+from audit.services import audit_record
 
 
 @transaction.atomic
@@ -42,7 +44,7 @@ def user_get_or_create(*, email: str, name: str, password: str | None = None) ->
 @transaction.atomic
 def membership_create(*, organisation: Organisation, email: str, name: str,
                       role: str = Role.EMPLOYEE, unit=None, job_title: str = "",
-                      password: str | None = None) -> Membership:
+                      password: str | None = None, actor=None) -> Membership:
     user = user_get_or_create(email=email, name=name, password=password)
     membership, created = Membership.objects.get_or_create(
         user=user, organisation=organisation,
@@ -50,12 +52,18 @@ def membership_create(*, organisation: Organisation, email: str, name: str,
     )
     if not created:
         raise ValueError(f"{email} is already a member of {organisation}.")
+    audit_record(action=AuditAction.MEMBER_ADDED, organisation=organisation, actor=actor,
+                 target=membership, details={"role": role})
     return membership
 
 
 @transaction.atomic
 def membership_update(*, membership: Membership, name: str, role: str, unit=None,
-                      job_title: str = "", is_active: bool = True) -> Membership:
+                      job_title: str = "", is_active: bool = True, actor=None) -> Membership:
+    """Change a person's name, role, unit and job title, or (de)activate them; a role
+    change and a (de)activation are recorded in the audit log."""
+    was_role, was_active = (Membership.objects.filter(pk=membership.pk)
+                            .values_list("role", "is_active").get())
     membership.user.name = name
     membership.user.save(update_fields=["name"])
     membership.role = role
@@ -63,6 +71,13 @@ def membership_update(*, membership: Membership, name: str, role: str, unit=None
     membership.job_title = job_title
     membership.is_active = is_active
     membership.save()
+    if role != was_role:
+        audit_record(action=AuditAction.ROLE_CHANGED, organisation=membership.organisation,
+                     actor=actor, target=membership, details={"from": was_role, "to": role})
+    if is_active != was_active:
+        audit_record(action=(AuditAction.MEMBER_REACTIVATED if is_active
+                             else AuditAction.MEMBER_DEACTIVATED),
+                     organisation=membership.organisation, actor=actor, target=membership)
     return membership
 
 

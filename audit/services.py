@@ -22,6 +22,7 @@ from audit.models import AuditAction, AuditEntry
 
 # A detail that is text must be a short machine word: a status, a role, a format, a table.
 _WORD = re.compile(r"^[a-z0-9_.:-]{0,40}$")
+_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 MAX_LIST = 1000
 
 
@@ -44,7 +45,7 @@ def _check_value(key: str, value) -> None:
     if value is None or isinstance(value, bool | int | float):
         return
     if isinstance(value, str):
-        if not _WORD.match(value):
+        if not _WORD.match(value) or _IPV4.match(value):
             raise DetailsInvalid(f"details[{key!r}] must be a short machine word, not free text.")
         return
     if isinstance(value, list | tuple):
@@ -118,10 +119,11 @@ def audit_record(*, action: str, organisation: Organisation | None = None, actor
 
 
 def audit_record_many(*, action: str, organisation: Organisation | None, actor=None,
-                      targets: Iterable, details: dict | None = None) -> int:
-    """Record the same event for each of ``targets`` (one entry each); return how many."""
+                      items: Iterable[tuple[object, dict | None]]) -> int:
+    """Record one event per ``(target, details)`` of ``items`` with a few bulk inserts (an
+    import that changes thousands of roles); return how many."""
     entries = [_entry(action=action, organisation=organisation, actor=actor, target=target,
-                      details=details, subject_hash="") for target in targets]
+                      details=details, subject_hash="") for target, details in items]
     AuditEntry.objects.bulk_create(entries, batch_size=500)
     return len(entries)
 

@@ -33,6 +33,8 @@ from accounts.models import Role
 from accounts.permissions import Capability, role_can
 from accounts.ratelimit import rate_limited
 from accounts.tenancy import OrgRequiredMixin
+from audit.models import AuditAction
+from audit.services import audit_record
 from insights import charts, jobs, selectors, services, view_selectors
 from insights.exports import XLSX_CONTENT_TYPE, Table, workbook_bytes
 from insights.forms import (
@@ -616,6 +618,10 @@ class ExportView(InsightsView):
             self.setup_segment()
         table = getattr(self, f"table_{table_name}")(unit)
         response = HttpResponse(workbook_bytes([table]), content_type=XLSX_CONTENT_TYPE)
+        # No service writes here: an export changes nothing but the audit log.
+        audit_record(action=AuditAction.EXPORT_INSIGHTS, organisation=self.organisation,
+                     actor=self.membership, target=self.wave,
+                     details={"table": table_name, "unit": unit.pk, "format": "xlsx"})
         name = table_name.replace("_", "-")
         filename = f"{self.organisation.slug}-{name}-{self.wave.pk}-{date.today():%Y%m%d}.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -26,6 +26,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, Role, User
+from audit.models import AuditAction
+from audit.services import audit_record, audit_record_many
 from org.models import Contact, Customer, CustomerKind, Unit
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -242,13 +244,14 @@ def _chunks(items: list, size: int = BATCH):
         yield items[i:i + size]
 
 
-def _run(importer, *, organisation: Organisation, data: bytes, dry_run: bool) -> ImportResult:
+def _run(importer, *, organisation: Organisation, data: bytes, dry_run: bool,
+         actor=None) -> ImportResult:
     if len(data) > MAX_FILE_BYTES:
         return ImportResult(0, 0, [RowError(None, "", _(
             "The file is larger than 10 MB. Split it into smaller files."
         ))], dry_run)
     try:
-        return importer(organisation=organisation, data=data, dry_run=dry_run)
+        return importer(organisation=organisation, data=data, dry_run=dry_run, actor=actor)
     except _FileProblem as problem:
         return ImportResult(0, 0, [problem.error], dry_run)
 
@@ -268,18 +271,21 @@ KIND_VALUES = {
 
 
 def import_customers(*, organisation: Organisation, data: bytes,
-                     dry_run: bool = False) -> ImportResult:
+                     dry_run: bool = False, actor=None) -> ImportResult:
     """Create or update the organisation's customers from CSV ``data``.
 
     A row updates the customer with the same customer number, else the one with the
     same e-mail address (unless that one has another number); otherwise it creates
     one. Empty optional cells leave an existing customer's value as it is. A row with
-    an e-mail address gives a customer without contacts a primary contact.
+    an e-mail address gives a customer without contacts a primary contact. An import
+    that writes is recorded in the audit log (by ``actor``), in its own transaction.
     """
-    return _run(_import_customers, organisation=organisation, data=data, dry_run=dry_run)
+    return _run(_import_customers, organisation=organisation, data=data, dry_run=dry_run,
+                actor=actor)
 
 
-def _import_customers(*, organisation: Organisation, data: bytes, dry_run: bool) -> ImportResult:
+def _import_customers(*, organisation: Organisation, data: bytes, dry_run: bool,
+                      actor=None) -> ImportResult:
     rows = read_rows(data, required=("name", ("email", "customer_number")),
                      known=CUSTOMER_COLUMNS, aliases=CUSTOMER_ALIASES)
     errors: list[RowError] = []
@@ -375,7 +381,7 @@ def _import_customers(*, organisation: Organisation, data: bytes, dry_run: bool)
     updated = len(plans) - created
     if not dry_run:
         try:
-            _write_customers(organisation, plans)
+            _write_customers(organisation, plans, actor=actor)
         except IntegrityError:
             return ImportResult(0, 0, [RowError(None, "", _(
                 "Customers changed while the file was being imported; nothing was written. "
@@ -420,7 +426,7 @@ def _zip_chunks(a: list, b: list):
 
 
 @transaction.atomic
-def _write_customers(organisation: Organisation, plans) -> None:
+def _write_customers(organisation: Organisation, plans, *, actor=None) -> None:
     now = timezone.now()
     fields = ["name", "kind", "email", "customer_number", "segment", "unit", "account_owner",
               "updated_at"]
@@ -444,11 +450,14 @@ def _write_customers(organisation: Organisation, plans) -> None:
         have_contacts.update(
             Contact.objects.filter(customer_id__in=chunk).values_list("customer_id", flat=True)
         )
-    Contact.objects.bulk_create(
+    contacts = Contact.objects.bulk_create(
         [Contact(customer=c, name=c.name, email=email, is_primary=True)
          for c, email in with_email if c.pk not in have_contacts],
         batch_size=BATCH,
     )
+    audit_record(action=AuditAction.IMPORT_CUSTOMERS, organisation=organisation, actor=actor,
+                 details={"created": len(new), "updated": len(changed),
+                          "contacts_created": len(contacts)})
 
 
 # ---------------------------------------------------------------------------
@@ -479,17 +488,20 @@ def _role_values() -> dict[str, str]:
 
 
 def import_people(*, organisation: Organisation, data: bytes,
-                  dry_run: bool = False) -> ImportResult:
+                  dry_run: bool = False, actor=None) -> ImportResult:
     """Create or update the organisation's people (memberships) from CSV ``data``.
 
     People are matched by e-mail address. Existing members get the row's name, role
     and unit; an empty role or unit cell leaves theirs as it is. New people get an
-    account without a password (they set one through "Forgot your password?").
+    account without a password (they set one through "Forgot your password?"). An import
+    that writes is recorded in the audit log, with one entry per role it changed.
     """
-    return _run(_import_people, organisation=organisation, data=data, dry_run=dry_run)
+    return _run(_import_people, organisation=organisation, data=data, dry_run=dry_run,
+                actor=actor)
 
 
-def _import_people(*, organisation: Organisation, data: bytes, dry_run: bool) -> ImportResult:
+def _import_people(*, organisation: Organisation, data: bytes, dry_run: bool,
+                   actor=None) -> ImportResult:
     rows = read_rows(data, required=("name", "email"), known=PEOPLE_COLUMNS,
                      aliases=PEOPLE_ALIASES)
     errors: list[RowError] = []
@@ -545,7 +557,7 @@ def _import_people(*, organisation: Organisation, data: bytes, dry_run: bool) ->
     created = len(plans) - updated
     if not dry_run:
         try:
-            _write_people(organisation, plans, users, members)
+            _write_people(organisation, plans, users, members, actor=actor)
         except IntegrityError:
             return ImportResult(0, 0, [RowError(None, "", _(
                 "People changed while the file was being imported; nothing was written. "
@@ -556,7 +568,7 @@ def _import_people(*, organisation: Organisation, data: bytes, dry_run: bool) ->
 
 @transaction.atomic
 def _write_people(organisation: Organisation, plans, users: dict[str, User],
-                  members: dict[int, Membership]) -> None:
+                  members: dict[int, Membership], *, actor=None) -> None:
     # New people log in after a password reset. One unusable-password marker serves the
     # whole batch: generating thousands of random ones costs seconds and buys nothing.
     unusable = make_password(None)
@@ -565,7 +577,7 @@ def _write_people(organisation: Organisation, plans, users: dict[str, User],
     User.objects.bulk_create(new_users, batch_size=BATCH)
     users = {**users, **{u.email: u for u in new_users}}
 
-    renamed, new_members, changed = [], [], []
+    renamed, new_members, changed, role_changes = [], [], [], []
     for _row, values in plans:
         user = users[values["email"]]
         if user.pk in members:
@@ -575,6 +587,8 @@ def _write_people(organisation: Organisation, plans, users: dict[str, User],
                 renamed.append(user)
             # Only touch what the row gives: reading member.unit would cost a query a row.
             if "role" in values:
+                if values["role"] != member.role:
+                    role_changes.append((member, member.role, values["role"]))
                 member.role = values["role"]
             if "unit" in values:
                 member.unit = values["unit"]
@@ -587,6 +601,12 @@ def _write_people(organisation: Organisation, plans, users: dict[str, User],
     _bulk_update(User, renamed, ["name"])
     _bulk_update(Membership, changed, ["role", "unit"])
     Membership.objects.bulk_create(new_members, batch_size=BATCH)
+    audit_record(action=AuditAction.IMPORT_PEOPLE, organisation=organisation, actor=actor,
+                 details={"created": len(new_members), "updated": len(changed),
+                          "roles_changed": len(role_changes)})
+    audit_record_many(action=AuditAction.ROLE_CHANGED, organisation=organisation, actor=actor,
+                      items=[(member, {"from": was, "to": now, "by_import": True})
+                             for member, was, now in role_changes])
 
 
 def _error_order(error: RowError):

@@ -200,7 +200,8 @@ class PersonCreateView(OrgFormView):
 
     def form_valid(self, form):
         try:
-            person = membership_create(organisation=self.organisation, **form.cleaned_data)
+            person = membership_create(organisation=self.organisation, actor=self.membership,
+                                       **form.cleaned_data)
         except ValueError as error:
             return self.fail(form, error)
         messages.success(self.request, _("%(name)s added.") % {"name": person.user.name})
@@ -231,7 +232,8 @@ class PersonUpdateView(OrgFormView):
         return super().get_context_data(person=self.get_person(), **kwargs)
 
     def form_valid(self, form):
-        person = membership_update(membership=self.get_person(), **form.cleaned_data)
+        person = membership_update(membership=self.get_person(), actor=self.membership,
+                                   **form.cleaned_data)
         messages.success(self.request, _("%(name)s saved.") % {"name": person.user.name})
         return redirect(_url("person_list", self))
 
@@ -447,7 +449,7 @@ class ImportView(OrgRequiredMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data["file"].read()
         result = type(self).importer(organisation=self.organisation, data=data,
-                                     dry_run=form.cleaned_data["dry_run"])
+                                     dry_run=form.cleaned_data["dry_run"], actor=self.membership)
         return self.render_to_response(self.get_context_data(form=ImportForm(), result=result))
 
 

@@ -27,6 +27,8 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.permissions import Capability, role_can
+from audit.models import AuditAction
+from audit.services import audit_record
 from privacy import selectors
 from privacy.selectors import (
     CONTACT,
@@ -149,7 +151,28 @@ def person_erase(*, organisation, email: str, actor=None) -> str:
             name=placeholder, email=f"verwijderd-{secrets.token_hex(6)}@example.invalid",
             is_active=False, password=user.password)
     log.info("privacy: a person was erased in %s as %s", organisation.slug, placeholder)
+    _audit(AuditAction.ERASURE, organisation=organisation, actor=actor,
+           ids={"contacts": person.ids(CONTACT), "customers": person.ids("customer"),
+                "memberships": person.ids("membership")})
     return placeholder
+
+
+def person_export_record(*, organisation, data: dict, fmt: str, actor=None) -> None:
+    """Record in the audit log that ``data`` (``selectors.person_data``) was exported."""
+    tables = data.get("tables", {})
+    ids = {"contacts": [r["id"] for r in tables.get("org.Contact", [])],
+           "memberships": [r["id"] for r in tables.get("accounts.Membership", [])]}
+    _audit(AuditAction.EXPORT_PERSONAL_DATA, organisation=organisation, actor=actor, ids=ids,
+           extra={"format": fmt, "tables": len(tables),
+                  "rows": sum(len(rows) for rows in tables.values())})
+
+
+def _audit(action: str, *, organisation, actor, ids: dict[str, list[int]], extra=None) -> None:
+    # The person is named by ids only: their membership if they have one, else a contact.
+    target = (("membership", ids["memberships"][0]) if ids["memberships"]
+              else ("contact", ids["contacts"][0]) if ids["contacts"] else None)
+    audit_record(action=action, organisation=organisation, actor=actor, target=target,
+                 details={**ids, **(extra or {})})
 
 
 # --- Retention -------------------------------------------------------------------------------
@@ -390,5 +413,5 @@ def _check_admin(organisation, actor) -> None:
         raise PermissionDenied("Only an administrator may manage personal data.")
 
 
-__all__ = ["PersonNotFound", "RetentionSummary", "person_erase", "retention_policy_save",
-           "retention_run", "retention_run_all"]
+__all__ = ["PersonNotFound", "RetentionSummary", "person_erase", "person_export_record",
+           "retention_policy_save", "retention_run", "retention_run_all"]

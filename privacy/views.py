@@ -55,6 +55,8 @@ class ExportView(PrivacyView):
         else:
             response = HttpResponse(selectors.export_zip(data), content_type="application/zip")
             response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+        services.person_export_record(organisation=self.organisation, data=data, fmt=fmt,
+                                      actor=self.membership)
         return response
 
 

@@ -69,6 +69,6 @@ class ApiTokenRevokeView(OrgRequiredMixin, View):
 
     def post(self, request, org, pk):
         api_token = access_api_token_by_id(self.organisation, pk)
-        api_token_revoke(api_token=api_token)
+        api_token_revoke(api_token=api_token, actor=self.membership)
         messages.success(request, _("The token “%(name)s” is revoked.") % {"name": api_token.name})
         return redirect("research:api_tokens", org=self.organisation.slug)

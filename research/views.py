@@ -642,7 +642,7 @@ class ResponseExportView(ImportView):
         handle.close()
         path = Path(handle.name)
         try:
-            importing.responses_export(wave=wave, path=path, fmt=fmt)
+            importing.responses_export(wave=wave, path=path, fmt=fmt, actor=self.membership)
             stream = path.open("rb")
         finally:
             # Unlinked now, the open file still streams; nothing is left behind.

@@ -53,8 +53,21 @@ def _safe(value):
     return neutralise_cell(value) if isinstance(value, str) else value
 
 
-def responses_export(*, wave: Wave, path: Path, fmt: str) -> int:
-    """Write the wave's responses to ``path`` as ``fmt`` ("csv" or "xlsx"); return the count."""
+def responses_export(*, wave: Wave, path: Path, fmt: str, actor=None) -> int:
+    """Write the wave's responses to ``path`` as ``fmt`` ("csv" or "xlsx"); return the count.
+
+    The export is recorded in the audit log (by ``actor``; None for a command).
+    """
+    count = _responses_write(wave=wave, path=path, fmt=fmt)
+    from audit.models import AuditAction
+    from audit.services import audit_record
+
+    audit_record(action=AuditAction.EXPORT_RESPONSES, organisation=wave.organisation, actor=actor,
+                 target=wave, details={"format": fmt, "responses": count})
+    return count
+
+
+def _responses_write(*, wave: Wave, path: Path, fmt: str) -> int:
     if fmt not in ("csv", "xlsx"):
         raise ValueError(f"Unknown export format {fmt!r}: use csv or xlsx.")
     header, ratings, competitors, attributes = _header_and_keys(wave)

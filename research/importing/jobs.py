@@ -754,11 +754,14 @@ def import_run(job: ImportJob, *, progress: Callable[[int, int | None], None] | 
                   "error_count": len(messages)}
         status = JobStatus.FAILED
     except Exception:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED, finished_at=timezone.now(),
-            result={"ok": False, "error": _("The import stopped because of an internal error; "
-                                            "nothing was written."), "errors": [],
-                    "error_count": 0})
+        with transaction.atomic():
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=JobStatus.FAILED, finished_at=timezone.now(),
+                result={"ok": False, "error": _("The import stopped because of an internal error; "
+                                                "nothing was written."), "errors": [],
+                        "error_count": 0})
+            if not options.dry_run:
+                _audit_import(job, JobStatus.FAILED, {})
         raise
     finally:
         if tracker is not None:
@@ -768,9 +771,25 @@ def import_run(job: ImportJob, *, progress: Callable[[int, int | None], None] | 
     if job.rows_total is None or (status == JobStatus.SUCCEEDED):
         job.rows_total = job.rows_done
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "result", "rejected_path", "rows_done", "rows_total",
-                            "finished_at"])
+    with transaction.atomic():
+        job.save(update_fields=["status", "result", "rejected_path", "rows_done", "rows_total",
+                                "finished_at"])
+        if not options.dry_run:
+            _audit_import(job, status, result)
     return result
+
+
+def _audit_import(job: ImportJob, status: str, result: dict) -> None:
+    """Record the outcome of a (not dry-run) import with its counts, as the job finishes."""
+    from audit.models import AuditAction
+    from audit.services import audit_record
+
+    audit_record(action=AuditAction.IMPORT_RESPONSES, organisation=job.organisation,
+                 actor=job.created_by, target=("wave", job.wave_id), details={
+                     "job": job.pk, "status": status, "written": bool(result.get("written")),
+                     **{key: int(result.get(key) or 0) for key in (
+                         "rows_read", "imported", "duplicates", "rejected", "error_count",
+                         "follow_ups")}})
 
 
 def neutralise_cell(value: str, *, keep_numbers: bool = False) -> str:

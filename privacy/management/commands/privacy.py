@@ -46,6 +46,7 @@ class Command(BaseCommand):
     def export(self, organisation, options):
         data = selectors.person_data(organisation, options["email"])
         body = selectors.export_json(data) if options["format"] == "json" else selectors.export_zip(data)
+        services.person_export_record(organisation=organisation, data=data, fmt=options["format"])
         if options["out"]:
             Path(options["out"]).write_bytes(body)
             self.stdout.write(f"Written to {options['out']}.")
