@@ -54,6 +54,26 @@ def totp_code(user) -> str:
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
 
+def browser_totp_user(email: str):
+    """For a browser login: give an admin or consultant (who must use a second factor) an
+    authenticator and return the user; None for other staff."""
+    from accounts.models import User
+    from accounts.two_factor import two_factor_required
+
+    user = User.objects.get(email=email.lower())
+    if not two_factor_required(user):
+        return None
+    totp_enrol(user)
+    return user
+
+
+def browser_type_code(page, user) -> None:
+    """After the password step in the browser: type the code of ``user``'s authenticator."""
+    page.wait_for_url("**/accounts/login/code/")
+    page.locator("input[name=code]").fill(totp_code(user))
+    page.locator("[data-testid=login-code-form] button[type=submit]").click()
+
+
 @pytest.fixture
 def make_org(db):
     """Return a factory: ``make_org(slug=None, name=None)`` → Organisation with a root unit."""

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from cascade import selectors_spel
 from cascade.tests.spel_world import build_spel_world
 from cascade.views_spel import spel_labels
-from conftest import PASSWORD
+from conftest import PASSWORD, browser_totp_user, browser_type_code
 from live.models import Room
 from tests import asgi_server as serving
 
@@ -50,10 +50,13 @@ def open_page(context, errors, name):
 
 
 def log_in(page, server, email):
+    totp_user = browser_totp_user(email)  # the consultant logs in with a second factor
     page.goto(server + reverse("accounts:login"))
     page.get_by_label("E-mailadres").fill(email)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
+    if totp_user:
+        browser_type_code(page, totp_user)
     page.wait_for_url("**/o/acme/**")
 
 

@@ -18,7 +18,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from conftest import PASSWORD
+from conftest import PASSWORD, browser_totp_user, browser_type_code
 from org.models import Level, UnitKind
 from org.services import customer_create, unit_create
 from research.models import ImportJob, JobStatus, MappingProfile, Response
@@ -85,10 +85,13 @@ def new_page(browser, errors, viewport):
 
 
 def log_in(page, live_server, email):
+    totp_user = browser_totp_user(email)  # a consultant logs in with a second factor
     page.goto(live_server.url + reverse("accounts:login"))
     page.locator("input[name=username], input[type=email]").first.fill(email)
     page.locator("input[type=password]").fill(PASSWORD)
     page.locator("form button[type=submit]").last.click()
+    if totp_user:
+        browser_type_code(page, totp_user)
     page.wait_for_url("**/o/acme/**")
 
 
