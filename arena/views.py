@@ -357,12 +357,20 @@ class PhoneView(StaffRoomView):
 # The customer's side (magic-link session, no account) --------------------------------------
 
 def _customer_contact(request):
-    """Return the contact of this browser's arena session, or None."""
+    """Return the contact of this browser's arena session, or None.
+
+    The session stands while the link that opened it is not revoked, as in the room's
+    socket (``live.selectors``): revoking a customer's links closes the pages too.
+    """
+    from accounts.models import MagicLink
     from accounts.views import CUSTOMER_SESSION_KEY
     from org.models import Contact
 
     access = request.session.get(CUSTOMER_SESSION_KEY)
     if not access or access.get("purpose") != MagicLinkPurpose.ARENA:
+        return None
+    if not MagicLink.objects.filter(pk=access.get("link"), contact_id=access.get("contact"),
+                                    revoked_at__isnull=True).exists():
         return None
     return (Contact.objects.select_related("customer__organisation")
             .filter(pk=access.get("contact"), customer__organisation_id=access.get("organisation"))
