@@ -2,12 +2,14 @@
 
 Each check returns a ``Check`` (name, ok, reason). Checks that only matter in production
 (static files collected, a real e-mail backend, a real secret key, Django's deployment
-checks) pass with "not needed while DEBUG is on" in development.
+checks) pass with "not needed while DEBUG is on" in development; ``run_all(production=True)``
+(``outsidein check --production``) fails DEBUG itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import tempfile
 from collections.abc import Callable
@@ -50,6 +52,21 @@ def _system() -> Check:
     return Check(name, True, "no issues")
 
 
+def _mode(production: bool = False) -> Check:
+    name = "DEBUG and ALLOWED_HOSTS"
+    if settings.DEBUG:
+        if production:
+            return Check(name, False, "DEBUG is on: error pages would show code and settings; "
+                                      "set DEBUG=0")
+        return Check(name, True, "DEBUG is on (development); set DEBUG=0 in production")
+    hosts = list(settings.ALLOWED_HOSTS)
+    if not hosts:
+        return Check(name, False, "ALLOWED_HOSTS is empty; set it to the site's host name")
+    if "*" in hosts:
+        return Check(name, False, "ALLOWED_HOSTS allows any host ('*'); name the site's hosts")
+    return Check(name, True, f"DEBUG off; serving {', '.join(hosts)}")
+
+
 def _database() -> Check:
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
@@ -72,7 +89,8 @@ def _database() -> Check:
 def _redis() -> Check:
     url = getattr(settings, "REDIS_URL", "")
     if not url:
-        return Check("Redis", True, "not configured (REDIS_URL unset): one process, in-memory layer")
+        return Check("Redis", True, "not configured (REDIS_URL unset): live rooms work in one "
+                                    "process only; set it to serve with --workers 2 or more")
     import redis
 
     client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
@@ -150,7 +168,28 @@ def _static() -> Check:
     if not manifest:
         return Check(name, False,
                      f"no manifest in {settings.STATIC_ROOT}; run 'outsidein manage collectstatic'")
-    return Check(name, True, "collected (manifest present)")
+    try:
+        listed = set(json.loads(manifest).get("paths", {}))
+    except (ValueError, AttributeError):
+        return Check(name, False, "the manifest is not valid JSON; run 'outsidein manage collectstatic'")
+    missing = sorted(set(_static_sources()) - listed)
+    if missing:
+        # A page naming one of these would fail with a server error.
+        return Check(name, False, f"collected before an upgrade: {len(missing)} file(s) missing "
+                                  f"from the manifest (first {missing[0]}); run "
+                                  f"'outsidein manage collectstatic'")
+    return Check(name, True, f"collected (manifest present, {len(listed)} files)")
+
+
+def _static_sources() -> list[str]:
+    """Every static file the finders know of (what collectstatic would collect)."""
+    from django.contrib.staticfiles.finders import get_finders
+
+    found = []
+    for finder in get_finders():
+        for path, _storage in finder.list(["CVS", ".*", "*~"]):
+            found.append(path.replace("\\", "/"))
+    return found
 
 
 def _email() -> Check:
@@ -190,15 +229,16 @@ def _import_dir() -> Check:
     return Check(name, True, f"{folder} is writable")
 
 
-CHECKS: list[Callable[[], Check]] = [_system, _database, _redis, _channel_layer, _cache, _static,
-                                     _email, _secret_key, _import_dir]
+CHECKS: list[Callable[[], Check]] = [_system, _mode, _database, _redis, _channel_layer, _cache,
+                                     _static, _email, _secret_key, _import_dir]
 
 
-def run_all() -> list[Check]:
+def run_all(*, production: bool = False) -> list[Check]:
+    """Run every check; ``production``: the installation must be in production mode."""
     results = []
     for check in CHECKS:
         try:
-            results.append(check())
+            results.append(check(production) if check is _mode else check())
         except Exception as error:  # noqa: BLE001 - a broken check is a failed check, not a crash
             results.append(Check(check.__name__.strip("_"), False, f"the check itself failed: {error!r}"))
     return results

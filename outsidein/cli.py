@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="restore a backup into an empty database (all or nothing)")
     restore.add_argument("file", metavar="FILE")
     restore.add_argument("--force", action="store_true", help="replace a database that is not empty")
-    sub.add_parser("check", help="check the configuration and the connections")
+    check = sub.add_parser("check", help="check the configuration and the connections")
+    check.add_argument("--production", action="store_true", help="fail when DEBUG is on")
 
     privacy = sub.add_parser("privacy", help="a person's data under the AVG/GDPR")
     privacy_sub = privacy.add_subparsers(dest="privacy_command", required=True)
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "restore":
         return _call("restore", args.file, *(["--force"] if args.force else []))
     if args.command == "check":
-        return _call("ops_check")
+        return _call("ops_check", *(["--production"] if args.production else []))
     if args.command == "privacy":
         if args.privacy_command == "export":
             return _call("privacy", "export", args.org, args.email, "--format", args.format,

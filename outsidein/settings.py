@@ -124,6 +124,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'outsidein.sqlite3'}",
         conn_max_age=0,
+        # A pooled connection the server dropped (restart, failover) is replaced, not handed
+        # to a request that would fail with it.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

@@ -27,7 +27,8 @@ def production(settings, tmp_path):
     """A configuration fit for production (DEBUG off)."""
     static = tmp_path / "static"
     static.mkdir()
-    (static / "staticfiles.json").write_text(json.dumps({"paths": {}, "version": "1.1"}))
+    paths = {path: path for path in checks._static_sources()}
+    (static / "staticfiles.json").write_text(json.dumps({"paths": paths, "version": "1.1"}))
     settings.DEBUG = False
     settings.SECRET_KEY = secrets.token_urlsafe(60)
     settings.ALLOWED_HOSTS = ["cx.example.nl"]
@@ -53,6 +54,7 @@ def test_a_production_configuration_passes_every_check(db, production):
     assert "deployment checks" in lines["Django system checks (with deployment checks)"]
     assert "all migrations applied" in lines["database"]
     assert "manifest present" in lines["static files"]
+    assert lines["DEBUG and ALLOWED_HOSTS"].endswith(": DEBUG off; serving cx.example.nl")
 
 
 def test_development_defaults_pass_while_debug_is_on(db, settings):
@@ -70,7 +72,7 @@ def test_development_defaults_fail_in_production(db, production, tmp_path):
     (tmp_path / "a-file").write_text("")
     production.IMPORT_DIR = tmp_path / "a-file" / "imports"
     lines, error = run_check()
-    assert error is not None and error.startswith("5 of 9 checks failed")
+    assert error is not None and error.startswith("5 of 10 checks failed")
     assert lines["secret key"].startswith("FAIL") and "development key" in lines["secret key"]
     assert lines["e-mail"].startswith("FAIL") and "console backend" in lines["e-mail"]
     assert lines["static files"].startswith("FAIL") and "collectstatic" in lines["static files"]
@@ -87,7 +89,7 @@ def test_unapplied_migrations_fail_the_database_check(db, production, monkeypatc
     monkeypatch.setattr(MigrationExecutor, "migration_plan",
                         lambda self, targets: [(Migration("0099_later", "accounts"), False)])
     lines, error = run_check()
-    assert error == "1 of 9 checks failed: database."
+    assert error == "1 of 10 checks failed: database."
     assert "1 migration(s) not applied (first accounts.0099_later)" in lines["database"]
 
 
@@ -98,7 +100,7 @@ def test_unreachable_redis_fails_redis_and_the_channel_layer(db, production):
     lines, error = run_check()
     assert lines["Redis"].startswith("FAIL") and "not reachable" in lines["Redis"]
     assert lines["channel layer"].startswith("FAIL")
-    assert error == "2 of 9 checks failed: Redis, channel layer."
+    assert error == "2 of 10 checks failed: Redis, channel layer."
 
 
 def test_a_reachable_redis_round_trips_a_message(db, production):
@@ -115,3 +117,30 @@ def test_a_reachable_redis_round_trips_a_message(db, production):
     assert error is None
     assert lines["Redis"] == "OK   Redis: reachable"
     assert "RedisChannelLayer" in lines["channel layer"]
+
+
+def test_production_mode_fails_debug_and_open_hosts(db, production, settings):
+    settings.DEBUG = True
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="DEBUG and ALLOWED_HOSTS"):
+        call_command("ops_check", "--production", stdout=out)
+    assert "FAIL DEBUG and ALLOWED_HOSTS: DEBUG is on" in out.getvalue()
+    lines, error = run_check()  # without --production, DEBUG on is development
+    assert lines["DEBUG and ALLOWED_HOSTS"].startswith("OK") and "development" in lines[
+        "DEBUG and ALLOWED_HOSTS"]
+
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["*"]
+    lines, error = run_check()
+    assert lines["DEBUG and ALLOWED_HOSTS"].startswith("FAIL") and "'*'" in lines[
+        "DEBUG and ALLOWED_HOSTS"]
+
+
+def test_static_files_collected_before_an_upgrade_fail(db, production):
+    manifest = production.STATIC_ROOT / "staticfiles.json"
+    paths = json.loads(manifest.read_text())["paths"]
+    del paths["js/live-room.js"]
+    manifest.write_text(json.dumps({"paths": paths, "version": "1.1"}))
+    lines, error = run_check()
+    assert error == "1 of 10 checks failed: static files."
+    assert "1 file(s) missing from the manifest (first js/live-room.js)" in lines["static files"]

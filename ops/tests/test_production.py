@@ -71,6 +71,14 @@ def test_one_address_with_two_workers_serves_pages_static_files_and_rooms(ops_ba
     with cluster.pg_database(ops_base.template) as database:
         env = ops_base.env(tmp_path, database, shared_redis)
         world = cluster.child(env, "world-room")
+        # The check the README asks for before serving: configuration and every connection.
+        checked = cluster.run({**env, "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                               "EMAIL_HOST": "smtp.example.nl"},
+                              "-m", "outsidein.cli", "check", "--production").stdout
+        assert "All 10 checks passed." in checked, checked
+        for expected in ("with deployment checks", "DEBUG off", "postgresql reachable, all migrations "
+                         "applied", "RedisChannelLayer", "manifest present"):
+            assert expected in checked, checked
         server = cluster.Server(env, tmp_path / "serve.log", workers=2).start()
         try:
             server.wait_ready()
