@@ -19,10 +19,12 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
 from accounts.models import Membership, Organisation, Role, User
 from accounts.services import membership_create, organisation_create
+from accounts.two_factor import TWO_FACTOR_ROLES
 from arena.models import Arena
 from improvements import services as improvements
 from improvements.models import Action, ActionStatus, ImprovementPoint, PointStatus, Priority
@@ -43,6 +45,10 @@ from research.models import (
 )
 
 DEMO_PASSWORD = "outsidein-demo"
+# Administrators and consultants log in with a second factor (accounts.two_factor). The demo's
+# have an authenticator with this fixed, public secret: `outsidein manage demo_logins` prints
+# it for an authenticator app, with the code of the moment. Never a secret worth keeping.
+DEMO_TOTP_KEY = "4f7574736964652d496e2064656d6f2d6b657921"
 DEMO_URL = "http://127.0.0.1:8000/"
 SECOND_ORG_SLUG = "woonstede"
 STAFF_DOMAIN = "zekerheid.example"
@@ -487,6 +493,19 @@ def demo_delete(*, slug: str = "demo") -> None:
     User.objects.filter(Q(pk__in=user_ids) | demo_domains, memberships__isnull=True).delete()
 
 
+def _demo_authenticator(user: User) -> None:
+    """Give a demo login the demo's authenticator (the fixed ``DEMO_TOTP_KEY``)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    TOTPDevice.objects.create(user=user, name="authenticator", key=DEMO_TOTP_KEY, confirmed=True)
+
+
+def demo_totp_code() -> str:
+    """The code a demo authenticator shows now."""
+    from django_otp.oath import totp
+
+    return f"{totp(bytes.fromhex(DEMO_TOTP_KEY)):06d}"
+
+
 def _bulk_members(*, organisation: Organisation, people: list[tuple[str, str, Unit, str]],
                   role: str = Role.EMPLOYEE) -> list[Membership]:
     """Create users without a usable password and their memberships, in bulk."""
@@ -556,6 +575,9 @@ def demo_build(*, slug: str = "demo", seed: int = 2026) -> DemoSummary:
         )
         for login in DEMO_LOGINS
     }
+    for login in DEMO_LOGINS:
+        if login.role in TWO_FACTOR_ROLES:
+            _demo_authenticator(logins[login.email.split("@")[0]].user)
     for title in BOARD:
         name, email = names.person(STAFF_DOMAIN)
         membership_create(organisation=organisation, email=email, name=name, role=Role.BOARD,

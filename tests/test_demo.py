@@ -6,12 +6,14 @@ builds the demo three times in all.
 """
 
 import io
+import re
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import Count, F, Q
 from django.test import RequestFactory, override_settings
+from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Membership, Organisation, Role, User
@@ -271,6 +273,21 @@ def test_demo_logins_lists_every_login_with_its_role_and_password(demo):
         with translation.override("en"):
             assert str(Role(login.role).label) in line
         assert DEMO_PASSWORD in line
+
+
+def test_demo_admin_and_consultant_log_in_with_the_printed_demo_code(demo, client):
+    output = run("demo_logins")
+    code = re.search(r"code of this moment: (\d{6})", output).group(1)
+    assert re.search(r"^  [A-Z2-7]{4}( [A-Z2-7]{4})+$", output, re.MULTILINE)
+    for login in DEMO_LOGINS:
+        if login.role not in (Role.ADMIN, Role.CONSULTANT):
+            continue
+        client.logout()
+        response = client.post(reverse("accounts:login"),
+                               {"username": login.email, "password": DEMO_PASSWORD})
+        assert response.url == reverse("accounts:login_code")
+        response = client.post(reverse("accounts:login_code"), {"code": code})
+        assert response.status_code == 302 and response.url == reverse("home"), login.email
 
 
 def test_roles_matrix_prints_a_row_per_capability_with_a_column_per_role():

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import translation
 
 from accounts.models import Role
-from outsidein.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_URL
+from outsidein.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_KEY, DEMO_URL, demo_totp_code
 
 
 class Command(BaseCommand):
@@ -18,7 +18,24 @@ class Command(BaseCommand):
         for row in [header, tuple("-" * w for w in widths), *rows]:
             self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths,
                                                                            strict=True)).rstrip())
+        self._second_factor()
         self._customer_links()
+
+    def _second_factor(self):
+        """Administrators and consultants need a code after the password: the demo's key."""
+        import base64
+
+        from accounts.two_factor import TWO_FACTOR_ROLES
+
+        emails = [login.email for login in DEMO_LOGINS if login.role in TWO_FACTOR_ROLES]
+        key = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode().rstrip("=")
+        grouped = " ".join(key[i:i + 4] for i in range(0, len(key), 4))
+        self.stdout.write(
+            f"\n{' and '.join(emails)} log in with a second step, a code from an authenticator app."
+            f"\nAdd this demo key to your authenticator app (a time-based, 6-digit code):"
+            f"\n  {grouped}"
+            f"\nor type the code of this moment: {demo_totp_code()} (it changes every 30 seconds;"
+            f" run `outsidein manage demo_logins` again for a new one).")
 
     def _customer_links(self):
         """Customers have no password: print a fresh one-time personal link for two of them."""
