@@ -34,6 +34,8 @@ class AuditAction(models.TextChoices):
     ROLE_CHANGED = "role_changed", _("Changed a role")
     API_TOKEN_CREATED = "api_token_created", _("Created an API token")
     API_TOKEN_REVOKED = "api_token_revoked", _("Revoked an API token")
+    TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-step verification turned on")
+    TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-step verification turned off")
 
 
 class AppendOnly(Exception):

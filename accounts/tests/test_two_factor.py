@@ -246,3 +246,17 @@ def test_someone_elses_device_does_not_count(client, employee, make_member, org)
     other = make_member(org, Role.EMPLOYEE)
     totp_enrol(other.user)
     assert not two_factor.two_factor_verify(user=employee.user, code=totp_code(other.user))
+
+
+def test_turning_the_second_factor_on_and_off_is_in_the_audit_log(client, employee, login):
+    from audit.models import AuditEntry
+
+    login(employee)
+    client.get(reverse("accounts:two_factor_setup"))
+    device = TOTPDevice.objects.get(user=employee.user)
+    client.post(reverse("accounts:two_factor_setup"), {"code": current_code(device)})
+    client.post(reverse("accounts:two_factor_disable"), {"code": totp_code(employee.user)})
+    entries = AuditEntry.objects.filter(organisation=employee.organisation, actor=employee.user,
+                                        action__startswith="two_factor_").order_by("pk")
+    assert [e.action for e in entries] == ["two_factor_enabled", "two_factor_disabled"]
+    assert {e.target_id for e in entries} == {employee.user.pk}
