@@ -623,6 +623,13 @@ class ImportRejectedView(ImportView):
         if path is None:
             raise Http404
         name = f"{Path(job.original_name).stem}-rejected{path.suffix}"
+        from audit.models import AuditAction
+        from audit.services import audit_record
+
+        # The refused rows are respondents' answers: downloading them is an export.
+        audit_record(action=AuditAction.EXPORT_RESPONSES, organisation=self.organisation,
+                     actor=self.membership, target=("wave", job.wave_id),
+                     details={"job": job.pk, "rejected_rows": True, "format": "csv"})
         return FileResponse(path.open("rb"), as_attachment=True, filename=name)
 
 

@@ -242,3 +242,30 @@ def test_the_privacy_export_of_a_person_holds_the_entries_they_made(org, admin, 
     rows = data["tables"]["audit.AuditEntry"]
     assert {r["action"] for r in rows} == {AuditAction.API_TOKEN_CREATED}
     assert all(r["actor_id"] == employee.user_id for r in rows)
+
+
+def test_an_import_interrupted_by_a_restart_is_recorded_as_failed_when_recovered(world, admin, tmp_path):
+    from research.importing import jobs_recover
+    from research.models import ImportJob
+
+    path = write_csv(tmp_path / "a.csv", plain_rows(["R1", "K001", "T-N", "9", "", "8", "9", ""]))
+    job = import_prepare(organisation=world.organisation, wave=world.wave, actor=admin, upload=path,
+                         original_name=path.name)
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)  # the server stopped
+    assert jobs_recover() == 1
+    entry = only(AuditAction.IMPORT_RESPONSES)
+    assert entry.details["job"] == job.pk and entry.details["status"] == "failed"
+    assert entry.details["written"] is False and entry.actor_id == admin.user_id
+
+
+def test_downloading_an_imports_refused_rows_is_recorded_as_an_export(world, admin, tmp_path, client, login):
+    bad = write_csv(tmp_path / "b.csv", plain_rows(["R1", "K001", "T-N", "9", "", "8", "9", ""],
+                                                   ["R2", "K999", "T-N", "12", "", "8", "9", ""]))
+    job = _import(world, bad, admin, skip_invalid=True)
+    login(admin)
+    response = client.get(reverse("research:import_rejected", args=[world.organisation.slug, job.pk]))
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    entry = only(AuditAction.EXPORT_RESPONSES)
+    assert entry.details == {"job": job.pk, "rejected_rows": True, "format": "csv"}
+    assert_no_personal_data(entry, admin, "b.csv")

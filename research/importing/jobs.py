@@ -246,10 +246,17 @@ def jobs_recover() -> int:
     """Mark jobs left running by a stopped process as failed; return how many."""
     message = _("The import was interrupted (the server stopped while it ran). Nothing was "
                 "written; start it again.")
-    return ImportJob.objects.filter(status=JobStatus.RUNNING).update(
-        status=JobStatus.FAILED, finished_at=timezone.now(),
-        result={"ok": False, "error": message, "errors": [], "error_count": 0},
-    )
+    with transaction.atomic():
+        # Their outcome is known only now: the audit log records it as the job's end.
+        interrupted = list(ImportJob.objects.filter(status=JobStatus.RUNNING, dry_run=False)
+                           .select_related("organisation", "created_by"))
+        recovered = ImportJob.objects.filter(status=JobStatus.RUNNING).update(
+            status=JobStatus.FAILED, finished_at=timezone.now(),
+            result={"ok": False, "error": message, "errors": [], "error_count": 0},
+        )
+        for job in interrupted:
+            _audit_import(job, JobStatus.FAILED, {})
+    return recovered
 
 
 # --- Progress -----------------------------------------------------------------------------
