@@ -73,3 +73,15 @@ def test_the_email_hash_is_keyed_and_normalised(settings):
     assert len(digest) == 64 and "anna" not in digest
     settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789"
     assert email_hash("anna.beheer@acme.example") != digest
+
+
+def test_site_administrators_read_the_log_in_the_django_admin_but_cannot_change_it(client, org, admin):
+    from django.urls import reverse
+
+    entry = audit_record(action=AuditAction.EXPORT_RESPONSES, organisation=org, actor=admin)
+    superuser = get_user_model().objects.create_superuser(email="root@example.nl", password="x-1234567",
+                                                          name="Root")
+    client.force_login(superuser)
+    assert client.get(reverse("admin:audit_auditentry_changelist")).status_code == 200
+    assert client.get(reverse("admin:audit_auditentry_delete", args=[entry.pk])).status_code == 403
+    assert client.post(reverse("admin:audit_auditentry_change", args=[entry.pk]), {}).status_code == 403
