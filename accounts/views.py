@@ -20,6 +20,17 @@ from accounts.ratelimit import rate_limited
 from accounts.tenancy import SESSION_ORG_KEY
 
 CUSTOMER_SESSION_KEY = "customer_access"
+
+
+def customer_link_holds(access) -> bool:
+    """Whether the magic link that opened a customer session (``access``) still holds:
+    it is the session contact's and not revoked. Revoking a link ends the sessions it opened."""
+    from accounts.models import MagicLink
+
+    return isinstance(access, dict) and MagicLink.objects.filter(
+        pk=access.get("link"), contact_id=access.get("contact"), revoked_at__isnull=True).exists()
+
+
 # Between the password and the second factor: who, with which backend, since when, and
 # where to go. Django's login() runs only after the second step.
 PENDING_LOGIN_KEY = "_pending_login"
@@ -209,7 +220,7 @@ class CustomerHomeView(TemplateView):
 
         access = request.session.get(CUSTOMER_SESSION_KEY)
         contact = None
-        if access:
+        if access and customer_link_holds(access):
             contact = (
                 Contact.objects.select_related("customer__organisation")
                 .filter(pk=access["contact"], customer__organisation_id=access["organisation"])

@@ -362,15 +362,11 @@ def _customer_contact(request):
     The session stands while the link that opened it is not revoked, as in the room's
     socket (``live.selectors``): revoking a customer's links closes the pages too.
     """
-    from accounts.models import MagicLink
-    from accounts.views import CUSTOMER_SESSION_KEY
+    from accounts.views import CUSTOMER_SESSION_KEY, customer_link_holds
     from org.models import Contact
 
     access = request.session.get(CUSTOMER_SESSION_KEY)
-    if not access or access.get("purpose") != MagicLinkPurpose.ARENA:
-        return None
-    if not MagicLink.objects.filter(pk=access.get("link"), contact_id=access.get("contact"),
-                                    revoked_at__isnull=True).exists():
+    if not access or access.get("purpose") != MagicLinkPurpose.ARENA or not customer_link_holds(access):
         return None
     return (Contact.objects.select_related("customer__organisation")
             .filter(pk=access.get("contact"), customer__organisation_id=access.get("organisation"))

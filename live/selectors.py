@@ -18,8 +18,14 @@ from live import state as room_state
 from live.formats import RING, RoomRole, format_get
 from live.models import Room, RoomEvent, RoomParticipant, RoomPresence
 
-# Customers reach a room through a magic link issued for a live purpose.
-LIVE_PURPOSES = frozenset({MagicLinkPurpose.ARENA, MagicLinkPurpose.DELEGATE})
+# Customers reach a room through a magic link issued for its kind of room, as its page
+# takes it: an arena invitation for an arena, a delegate link for a group's meeting.
+LIVE_PURPOSES = {"arena": MagicLinkPurpose.ARENA, "meeting": MagicLinkPurpose.DELEGATE}
+
+
+def _live_purpose_fits(access: dict, room: Room) -> bool:
+    purpose = LIVE_PURPOSES.get(room.format)
+    return purpose is not None and access.get("purpose") == purpose
 # Staff who may always watch a room of their organisation, without being listed.
 WATCHING_ROLES = frozenset({Role.ADMIN, Role.CONSULTANT})
 
@@ -136,7 +142,7 @@ def _staff_viewer(room: Room, user) -> Viewer | None:
 def _customer_viewer(room: Room, access: dict) -> Viewer | None:
     from org.models import Contact
 
-    if access.get("purpose") not in LIVE_PURPOSES or access.get("organisation") != room.organisation_id:
+    if not _live_purpose_fits(access, room) or access.get("organisation") != room.organisation_id:
         return None
     link_id = access.get("link")
     if link_id is not None and MagicLink.objects.filter(pk=link_id, revoked_at__isnull=False).exists():
@@ -248,7 +254,7 @@ def viewers_recheck(*, room_id: int, sockets: list[tuple[Viewer, str | None]]) -
     def customer(viewer: Viewer, access) -> Viewer | None:
         if not access or access.get("contact") != viewer.contact_id:
             return None
-        if access.get("purpose") not in LIVE_PURPOSES or access.get("organisation") != room.organisation_id:
+        if not _live_purpose_fits(access, room) or access.get("organisation") != room.organisation_id:
             return None
         if access.get("link") is not None and access.get("link") in revoked:
             return None

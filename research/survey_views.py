@@ -23,7 +23,7 @@ from accounts.models import MagicLinkPurpose
 from accounts.permissions import Capability
 from accounts.ratelimit import rate_limited
 from accounts.tenancy import OrgRequiredMixin
-from accounts.views import CUSTOMER_SESSION_KEY
+from accounts.views import CUSTOMER_SESSION_KEY, customer_link_holds
 from research import selectors
 from research.models import Comparison, QuestionKind, Response, ResponseStatus, WaveStatus
 from research.services import Answers, ResponseInvalid, wave_public_link_issue
@@ -197,7 +197,7 @@ def _survey_response(request, template: str, context: dict, status: int = 200):
 
 def _survey_access(request) -> dict | None:
     access = request.session.get(CUSTOMER_SESSION_KEY)
-    if not access or access.get("purpose") != MagicLinkPurpose.SURVEY:
+    if not access or access.get("purpose") != MagicLinkPurpose.SURVEY or not customer_link_holds(access):
         return None
     return access
 

@@ -423,17 +423,7 @@ def test_a_link_of_another_purpose_does_not_open_the_area(alpha, name, method):
         assert response.status_code in REFUSED, (name, purpose, response.status_code)
 
 
-# Found by this sweep: these pages keep serving a session whose link was revoked (the
-# survey's ``_survey_access`` and ``accounts.views.CustomerHomeView`` read the session
-# only), unlike the portal, the delegate pages, the arena pages and the room socket.
-REVOCATION_GAPS = {"accounts:customer_home", "survey:start", "survey:form", "survey:save", "survey:thanks"}
-
-
-@pytest.mark.parametrize("name,method", [
-    pytest.param(name, method, id=f"{name}-{method}", marks=[pytest.mark.xfail(
-        strict=True, reason="a revoked survey link's session still opens the page")]
-        if name in REVOCATION_GAPS else [])
-    for name, method in AREA_CASES])
+@pytest.mark.parametrize("name,method", AREA_CASES, ids=AREA_IDS)
 def test_a_revoked_link_closes_the_area_it_opened(alpha, name, method):
     area = AREAS[name]
     browser = _session_for(alpha, area)

@@ -4,7 +4,8 @@ The socket's rule (``live.selectors.viewer_for``), as the room pages document it
 (``arena/views.py``, ``cascade/views_spel.py``, ``cocreation/views.py``): a member of the
 room's organisation joins as the room's facilitator, in the role they are listed with,
 or, unlisted, as an observer when they are an administrator or a consultant; nobody
-else of the staff. A customer joins with a magic-link session of their own organisation
+else of the staff. A customer joins with a magic-link session of their own organisation,
+opened by a link for that kind of room (an arena invitation, a group's delegate link),
 when their contact is listed in the room. Anonymous sockets, other organisations and
 revoked links are refused before the socket is accepted (close code 4003).
 
@@ -46,7 +47,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # Every WebSocket route of the ASGI application, and who it lets in.
 WS_ROUTES = {
     "ws/live/rooms/<int:room_id>/": "live room: staff by membership and room role, customers by a "
-                                    "live magic link whose contact is listed (live.selectors.viewer_for)",
+                                    "magic link of the room's kind whose contact is listed "
+                                    "(live.selectors.viewer_for)",
 }
 
 
@@ -221,14 +223,9 @@ def joins(room_id: int, sessions: dict) -> dict:
 
 # Where the socket and the documented rule (or the room's page) disagree today:
 KNOWN_GAPS = {
-    # The socket lets a listed customer in with a link of either live purpose
-    # (``live.selectors.LIVE_PURPOSES``); the room's page takes only its own (arena: an
-    # arena link; meeting: a delegate link), so a long-lived delegate link opens an arena room.
-    "arena": [f"listed customer ({MagicLinkPurpose.DELEGATE} link): socket customer, expected None"],
-    "meeting": [f"listed customer ({MagicLinkPurpose.ARENA} link): socket customer, expected None",
-                # A group member whose role lacks VIEW_COCREATION (a moderator) is refused the
-                # meeting's page (``CocreationView.capability``) but joins its socket as a participant.
-                "listed employee (moderator): page 403, socket employee"],
+    # A group member whose role lacks VIEW_COCREATION (a moderator) is refused the meeting's
+    # page (``CocreationView.capability``) but joins its socket as a participant.
+    "meeting": ["listed employee (moderator): page 403, socket employee"],
 }
 
 
