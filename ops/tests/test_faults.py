@@ -14,7 +14,7 @@ import pytest
 
 from ops.tests import cluster
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(180)  # the first test also migrates the template database
 
 
 # --- Redis stopped during a live session -----------------------------------------------------
