@@ -156,3 +156,16 @@ def test_an_import_into_an_anonymous_wave_drops_the_customer_column_and_says_so(
     assert job.result["imported"] == 2 and job.result["customer_column_ignored"] is True
     assert not Response.objects.filter(customer__isnull=False).exists()
     assert not FollowUp.objects.exists()
+
+
+def test_the_guard_is_put_back_after_a_migrate_that_lost_it(anon):
+    """SQLite drops a table's triggers when a migration rebuilds the table."""
+    from django.db import connection
+
+    from research.db_guards import anonymous_guard_drop, ensure_after_migrate
+
+    anonymous_guard_drop(connection)
+    ensure_after_migrate(sender=None)
+    ensure_after_migrate(sender=None)  # idempotent
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Response.objects.create(organisation=anon["org"], wave=anon["wave"], customer=anon["customer"])
