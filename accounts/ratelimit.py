@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 
-DEFAULT_LIMITS = {"login": "30/600", "magic_link": "30/600", "survey": "600/600", "export": "30/600"}
+DEFAULT_LIMITS = {"login": "100/600", "magic_link": "60/600", "survey": "600/600", "export": "30/600"}
 
 
 def limit_for(scope: str) -> tuple[int, int]:

@@ -230,11 +230,15 @@ TWO_FACTOR_PENDING_SECONDS = 5 * 60
 # magic-link redemptions per IP address, survey answers (POST) per IP address, and
 # exports of personal data per user.
 RATE_LIMITS = {
-    "login": os.environ.get("RATE_LIMIT_LOGIN", "30/600"),
-    "magic_link": os.environ.get("RATE_LIMIT_MAGIC_LINK", "30/600"),
+    "login": os.environ.get("RATE_LIMIT_LOGIN", "100/600"),
+    "magic_link": os.environ.get("RATE_LIMIT_MAGIC_LINK", "60/600"),
     "survey": os.environ.get("RATE_LIMIT_SURVEY", "600/600"),
     "export": os.environ.get("RATE_LIMIT_EXPORT", "30/600"),
 }
+for _scope, _limit in RATE_LIMITS.items():
+    _count, _slash, _seconds = _limit.partition("/")
+    if not (_count.isdigit() and _seconds.isdigit() and int(_seconds) > 0):
+        raise ImproperlyConfigured(f"RATE_LIMIT_{_scope.upper()} must read requests/seconds, e.g. 30/600.")
 
 # Every page carries a strict policy: our own scripts and styles only, no inline code.
 CONTENT_SECURITY_POLICY = {
