@@ -124,6 +124,10 @@ def magic_link_redeem(*, token: str) -> MagicLink:
         raise MagicLinkInvalid
     link.used_at = now
     link.save(update_fields=["used_at"])
+    # A customer's login: the contact by id, never their address.
+    audit_record(action=AuditAction.CUSTOMER_LINK_USED, organisation=link.organisation,
+                 target=("contact", link.contact_id), details={"purpose": link.purpose,
+                                                              "link": link.pk})
     return link
 
 

@@ -35,6 +35,7 @@ class AuditAction(models.TextChoices):
     API_TOKEN_CREATED = "api_token_created", _("Created an API token")
     API_TOKEN_REVOKED = "api_token_revoked", _("Revoked an API token")
     TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-step verification turned on")
+    CUSTOMER_LINK_USED = "customer_link_used", _("A customer came in through a personal link")
     TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-step verification turned off")
 
 

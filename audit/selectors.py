@@ -58,6 +58,7 @@ def _text(value) -> str:
 
 def _target_names(organisation: Organisation, entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
     """Current names of the targets that are people, waves or tokens of the organisation."""
+    from org.models import Contact
     from research.models import Wave
 
     wanted: dict[str, set[int]] = {}
@@ -76,6 +77,10 @@ def _target_names(organisation: Organisation, entries: list[AuditEntry]) -> dict
     if ids := wanted.get("wave"):
         for pk, name in Wave.objects.filter(organisation=organisation, pk__in=ids).values_list("pk", "name"):
             names[("wave", pk)] = name
+    if ids := wanted.get("contact"):
+        for pk, name in (Contact.objects.filter(customer__organisation=organisation, pk__in=ids)
+                         .values_list("pk", "name")):
+            names[("contact", pk)] = name
     if ids := wanted.get("apitoken"):
         for pk, name in (ApiToken.objects.filter(organisation=organisation, pk__in=ids)
                          .values_list("pk", "name")):

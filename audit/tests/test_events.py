@@ -269,3 +269,20 @@ def test_downloading_an_imports_refused_rows_is_recorded_as_an_export(world, adm
     entry = only(AuditAction.EXPORT_RESPONSES)
     assert entry.details == {"job": job.pk, "rejected_rows": True, "format": "csv"}
     assert_no_personal_data(entry, admin, "b.csv")
+
+
+def test_a_customer_coming_in_through_a_personal_link_is_recorded_by_contact_id(org, admin, client):
+    from accounts.models import MagicLinkPurpose
+    from accounts.services import magic_link_issue
+    from org.models import Contact, Customer
+
+    customer = Customer.objects.create(organisation=org, name="Bakkerij Jansen", customer_number="K-9")
+    contact = Contact.objects.create(customer=customer, name="Kees Klant", email="kees@klant.example")
+    issued = magic_link_issue(contact=contact, purpose=MagicLinkPurpose.PORTAL, created_by=admin.user)
+    assert client.get(reverse("accounts:magic_link", args=[issued.token])).status_code == 302
+    assert client.get(reverse("accounts:magic_link", args=[issued.token])).status_code == 410
+    entry = only(AuditAction.CUSTOMER_LINK_USED)
+    assert (entry.organisation, entry.actor_id) == (org, None)
+    assert (entry.target_type, entry.target_id) == ("contact", contact.pk)
+    assert entry.details == {"purpose": "portal", "link": issued.link.pk}
+    assert_no_personal_data(entry, contact, "kees", issued.token)
