@@ -156,7 +156,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
+            # redis-py 8 times socket reads out after 5 s by default, the very time
+            # channels_redis's idle BZPOPMIN waits: a quiet room's feed then failed every
+            # 5 s and closed its sockets. Reads may take longer than the wait.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                       "capacity": 1000, "expiry": 60},
         }
     }
 else:
