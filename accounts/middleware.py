@@ -86,3 +86,60 @@ class SessionTimeoutMiddleware:
         if request.headers.get("HX-Request"):
             return HttpResponseClientRedirect(login_url)
         return HttpResponseRedirect(login_url)
+
+
+class WebSocketSessionTimeout:
+    """The same time-outs for the live rooms' sockets (ASGI middleware inside channels'
+    ``AuthMiddlewareStack``).
+
+    A socket of a staff session that has ended is anonymous (the room refuses it as it
+    refuses a visitor who is not logged in), and messages over an open socket count as
+    activity: a facilitator may run a room for an hour without loading a page, and must not
+    find themselves logged out when they do.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        from channels.db import database_sync_to_async
+        from django.contrib.auth.models import AnonymousUser
+
+        session = scope.get("session")
+        if session is None:
+            return await self.app(scope, receive, send)
+        touch = database_sync_to_async(_touch_session)
+        expired, seen = await database_sync_to_async(_socket_session_state)(session)
+        if expired:
+            scope = dict(scope, user=AnonymousUser())
+            return await self.app(scope, receive, send)
+        last = {"at": seen}
+
+        async def receive_and_touch():
+            message = await receive()
+            if message.get("type") == "websocket.receive" and time.time() - last["at"] >= SEEN_RESOLUTION:
+                last["at"] = time.time()
+                await touch(session.session_key)
+            return message
+
+        return await self.app(scope, receive_and_touch, send)
+
+
+def _socket_session_state(session) -> tuple[bool, float]:
+    """Return whether the socket's staff session has ended, and when it last saw a request."""
+    expired = SESSION_KEY in session and session_expired(session, int(time.time())) is not None
+    return expired, session.get(SEEN_KEY, 0)
+
+
+def _touch_session(session_key: str | None) -> None:
+    """Note a request now in the stored session, read afresh so that nothing a page wrote
+    to it meanwhile is overwritten."""
+    from importlib import import_module
+
+    if not session_key:
+        return
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    if SESSION_KEY not in store or session_expired(store, int(time.time())) is not None:
+        return
+    store[SEEN_KEY] = int(time.time())
+    store.save()

@@ -12,11 +12,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from accounts.middleware import WebSocketSessionTimeout  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": django_asgi_app,
-    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    # Staff sessions' time-outs apply to the sockets too (accounts.middleware).
+    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(
+        WebSocketSessionTimeout(URLRouter(websocket_urlpatterns)))),
 })
 
 from django.conf import settings  # noqa: E402
