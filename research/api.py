@@ -274,8 +274,9 @@ class Posted:
 
 
 @transaction.atomic
-def responses_post(*, wave: Wave, items: list[ResponseIn]) -> Posted:
-    """Record ``items`` in ``wave`` through ``response_record``, all or nothing.
+def responses_post(*, wave: Wave, items: list[ResponseIn], actor=None) -> Posted:
+    """Record ``items`` in ``wave`` through ``response_record``, all or nothing (and, in
+    the same transaction, in the audit log as an import by ``actor``).
 
     Raise ApiError 422 with every problem by item and field, or 409 when the only
     problems are response ids that were already used.
@@ -305,7 +306,14 @@ def responses_post(*, wave: Wave, items: list[ResponseIn]) -> Posted:
     except IntegrityError as exc:
         raise ApiError(409, "A response with one of these ids was recorded meanwhile; "
                             "nothing was recorded.") from exc
-    return Posted(ids=ids, follow_ups=FollowUp.objects.filter(response_id__in=ids).count())
+    posted = Posted(ids=ids, follow_ups=FollowUp.objects.filter(response_id__in=ids).count())
+    from audit.models import AuditAction
+    from audit.services import audit_record
+
+    audit_record(action=AuditAction.IMPORT_RESPONSES, organisation=wave.organisation, actor=actor,
+                 target=wave, details={"source": "api", "status": "succeeded", "written": True,
+                                       "imported": len(ids), "follow_ups": posted.follow_ups})
+    return posted
 
 
 @router.post("/waves/{id}/responses",
@@ -317,6 +325,6 @@ def response_post(request, id: WaveId, payload: Body[ResponsesIn]):  # noqa: A00
     membership = _membership(request, Capability.IMPORT_RESPONSES)
     wave = selectors.access_wave_by_id(membership.organisation, id)
     items = payload if isinstance(payload, list) else [payload]
-    posted = responses_post(wave=wave, items=items)
+    posted = responses_post(wave=wave, items=items, actor=membership)
     return Status(201, {"created": len(posted.ids), "ids": posted.ids,
                         "follow_ups": posted.follow_ups})

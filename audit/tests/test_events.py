@@ -286,3 +286,27 @@ def test_a_customer_coming_in_through_a_personal_link_is_recorded_by_contact_id(
     assert (entry.target_type, entry.target_id) == ("contact", contact.pk)
     assert entry.details == {"purpose": "portal", "link": issued.link.pk}
     assert_no_personal_data(entry, contact, "kees", issued.token)
+
+
+def test_responses_posted_through_the_api_are_recorded_as_an_import_and_a_refused_batch_is_not(
+        world, admin, client):
+    from django.core.cache import cache
+
+    cache.clear()
+    wave_set_status(wave=world.wave, status=WaveStatus.OPEN)
+    _api_token, token = api_token_create(organisation=world.organisation, user=admin.user, name="Koppeling")
+    url = f"/api/v1/waves/{world.wave.pk}/responses"
+    headers = {"Authorization": f"Bearer {token}"}
+    refused = client.post(url, [{"external_id": "1", "customer_number": "K-404", "nps": 9}],
+                          content_type="application/json", headers=headers)
+    assert refused.status_code == 422
+    assert not AuditEntry.objects.filter(action=AuditAction.IMPORT_RESPONSES).exists()
+    posted = client.post(url, [{"external_id": "1", "customer_number": "K001", "nps": 3,
+                                "comment": "Bel Piet de Vries"}, {"external_id": "2", "nps": 9}],
+                         content_type="application/json", headers=headers)
+    assert posted.status_code == 201, posted.content
+    entry = only(AuditAction.IMPORT_RESPONSES)
+    assert (entry.actor_id, entry.target_type, entry.target_id) == (admin.user_id, "wave", world.wave.pk)
+    assert entry.details["source"] == "api" and entry.details["imported"] == 2
+    assert_no_personal_data(entry, admin, "piet", "k001")
+    cache.clear()
