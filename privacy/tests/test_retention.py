@@ -311,3 +311,12 @@ def test_evidence_of_other_sources_is_left_alone(rworld):
     assert other.quote == "Anneke Bos zei het ook"
     assert rworld.evidence.content_type == ContentType.objects.get_for_model(Response)
     assert timezone.is_aware(NOW)
+
+
+def test_small_batches_strip_the_same_responses(rworld, monkeypatch):
+    monkeypatch.setattr(services, "BATCH", 1)
+    summary = services.retention_run(organisation=rworld.org, now=NOW)
+    assert {(c.wave, c.responses) for c in summary.waves} == {("Meting 2024", 2), ("Anoniem 2024", 1)}
+    assert set(StrippedResponse.objects.values_list("response_id", flat=True)) == {
+        rworld.old_response.pk, rworld.old_plain.pk, rworld.anonymous_response.pk}
+    assert not Response.objects.filter(wave=rworld.old, contact__isnull=False).exists()
