@@ -7,5 +7,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        # The login-time stamp of staff sessions (a user_logged_in receiver).
-        from accounts import middleware  # noqa: F401
+        from django.contrib import admin
+
+        from accounts import middleware  # noqa: F401  (the login-time stamp of staff sessions)
+        from accounts.forms import AdminLoginRefusedForm
+
+        # Django admin's login page would log a site administrator in without the second
+        # step: its form refuses everyone, and the regular login leads into the admin.
+        admin.site.login_form = AdminLoginRefusedForm

@@ -15,3 +15,15 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
+
+
+class AdminLoginRefusedForm(AuthenticationForm):
+    """Django admin's own login form, which would skip the second step: it logs nobody in.
+
+    Site administrators log in on the regular login page (with their second factor) and
+    then open the admin."""
+
+    def clean(self):
+        raise forms.ValidationError(
+            _("Log in on the regular login page first (with your second step), then open this page again."),
+            code="use_main_login")

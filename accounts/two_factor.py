@@ -31,7 +31,10 @@ _CODE = re.compile(r"^\d{6}$")
 # --- Reads ----------------------------------------------------------------------------------
 
 def two_factor_required(user: User) -> bool:
-    """Whether ``user`` may only log in with a second factor (an admin or consultant anywhere)."""
+    """Whether ``user`` may only log in with a second factor: an admin or consultant of any
+    organisation, or a site administrator (Django's admin)."""
+    if user.is_staff or user.is_superuser:
+        return True
     return Membership.objects.active().filter(user=user, role__in=TWO_FACTOR_ROLES).exists()
 
 

@@ -260,3 +260,19 @@ def test_turning_the_second_factor_on_and_off_is_in_the_audit_log(client, employ
                                         action__startswith="two_factor_").order_by("pk")
     assert [e.action for e in entries] == ["two_factor_enabled", "two_factor_disabled"]
     assert {e.target_id for e in entries} == {employee.user.pk}
+
+
+def test_site_administrator_cannot_skip_the_second_step_through_djangos_admin(client, db):
+    from accounts.models import User
+
+    root = User.objects.create_superuser(email="root@example.nl", password=PASSWORD, name="Root")
+    assert two_factor.two_factor_required(root)
+    page = client.get(reverse("admin:login"))
+    assert page.status_code == 200
+    response = client.post(reverse("admin:login"), {"username": root.email, "password": PASSWORD})
+    assert response.status_code == 200 and SESSION_KEY not in client.session
+    # The regular login, with the code, leads into the admin.
+    totp_enrol(root)
+    post_login(client, root.email, next=reverse("admin:index"))
+    assert post_code(client, totp_code(root)).url == reverse("admin:index")
+    assert client.get(reverse("admin:index")).status_code == 200
