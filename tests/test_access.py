@@ -5,19 +5,24 @@ new pattern that takes an object id fails these tests until it is listed here.
 """
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import import_module
+from itertools import count
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.api_tokens import api_token_create
 from accounts.models import MagicLinkPurpose, Role
 from accounts.permissions import MATRIX, Capability
+from accounts.services import membership_create, organisation_create
 from arena import services as arena_services
 from cascade import services as cascade_services
 from improvements import services as improvements
@@ -151,7 +156,8 @@ OBJECT_OF = {
 # Later apps list their own object patterns, probes and objects in ``<app>/tests/access.py``:
 # ``OBJECT_OF`` (URL name -> key), ``PROBES`` (capability -> probe) and
 # ``objects(world) -> dict`` (key -> object of that world, kept in ``world.extra``).
-ACCESS_APPS = [import_module(f"{app}.tests.access") for app in ("safari", "journeys", "cocreation", "privacy", "audit")
+ACCESS_APPS = [import_module(f"{app}.tests.access")
+               for app in ("safari", "journeys", "cocreation", "privacy", "audit")
                if Path(ROOT, app, "tests", "access.py").exists()]
 for _module in ACCESS_APPS:
     OBJECT_OF |= _module.OBJECT_OF
@@ -232,10 +238,42 @@ def build_world(organisation, make_member) -> World:
     return world
 
 
+_members = count(1)
+
+
+def module_member(organisation, role: str = Role.EMPLOYEE, unit=None, email: str | None = None,
+                  name: str | None = None):
+    """``make_member`` for a world built once per module (``conftest.make_member`` is per test)."""
+    n = next(_members)
+    return membership_create(organisation=organisation, email=email or f"world-{role}{n}@example.nl",
+                             name=name or f"{role.title()} {n}", role=role, unit=unit,
+                             password="correct-horse-battery-9")
+
+
+@contextmanager
+def built_once(django_db_blocker, tmp_path_factory):
+    """Build a module's world in a transaction that its tests run inside, each in a savepoint
+    of its own (pytest-django's ``db``), and that is rolled back after the last of them."""
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                             JOBS_EAGER=True, IMPORT_DIR=tmp_path_factory.mktemp("imports"))
+    with django_db_blocker.unblock(), fast, transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def shared_worlds(django_db_setup, django_db_blocker, tmp_path_factory):
+    with built_once(django_db_blocker, tmp_path_factory):
+        yield (build_world(organisation_create(slug="alpha", name="Alpha"), module_member),
+               build_world(organisation_create(slug="beta", name="Beta"), module_member))
+
+
 @pytest.fixture
-def worlds(make_org, make_member):
-    return (build_world(make_org(slug="alpha"), make_member),
-            build_world(make_org(slug="beta"), make_member))
+def worlds(shared_worlds, db):
+    """Two organisations' worlds, built once; what a test changes is rolled back after it."""
+    return shared_worlds
 
 
 def url_for(name: str, route: str, slug: str, world: World | None) -> str:
@@ -269,6 +307,7 @@ def test_another_organisations_object_is_not_found(client, worlds, name, route):
     alpha.cascade_session.refresh_from_db()
     assert alpha.cascade_session.state == "planned" and alpha.cascade_session.facilitator is None
     alpha.arena.refresh_from_db()
+    alpha.arena.room.refresh_from_db()
     assert alpha.arena.status == "planned" and alpha.arena.invitations.exists()
     assert alpha.arena.room.last_seq == 1
     for obj in (alpha.follow_up, alpha.driver, alpha.core_value, alpha.competitor,
@@ -379,8 +418,8 @@ def test_every_capability_has_a_probe():
 
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("capability", list(MATRIX))
-def test_role_matrix_is_enforced_by_the_server(client, make_org, make_member, role, capability):
-    world = build_world(make_org(), make_member)
+def test_role_matrix_is_enforced_by_the_server(client, worlds, make_member, role, capability):
+    world = worlds[0]
     member = make_member(world.org, role)
     client.force_login(member.user)
     method, url, data = PROBES[capability](world, member)

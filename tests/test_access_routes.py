@@ -25,17 +25,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from itertools import count
 
 import pytest
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.api_tokens import api_token_create, api_token_revoke
-from accounts.models import MagicLink, MagicLinkPurpose, Role
-from accounts.services import magic_link_issue, magic_link_revoke, membership_create, organisation_create
+from accounts.models import MagicLink, MagicLinkPurpose
+from accounts.services import magic_link_issue, magic_link_revoke, organisation_create
 from arena import services as arena_services
 from cocreation import services as cocreation_services
 from improvements import services as improvements
@@ -47,7 +45,7 @@ from research.models import WaveStatus
 from research.selectors import wave_by_public_token
 from research.survey import invitations_create
 from safari import services as safari_services
-from tests.test_access import ORG_PATTERNS, build_world
+from tests.test_access import ORG_PATTERNS, build_world, built_once, module_member
 
 PUBLIC, LOGIN, CUSTOMER, TOKEN, ORG, ADMIN = "public", "login", "customer", "token", "org", "admin"
 ANY = "any purpose"
@@ -169,16 +167,6 @@ def test_every_organisation_route_is_in_the_organisation_sweep():
 
 # The world, built once for the module ----------------------------------------------------
 
-_n = count(1)
-
-
-def _member(organisation, role=Role.EMPLOYEE, unit=None, email=None, name=None):
-    n = next(_n)
-    return membership_create(organisation=organisation, email=email or f"sweep-{role}{n}@example.nl",
-                             name=name or f"{role.title()} {n}", role=role, unit=unit,
-                             password="correct-horse-battery-9")
-
-
 @dataclass
 class Side:
     """One organisation's customer side: customer X (the world's contact) and customer Y."""
@@ -255,19 +243,10 @@ def customer_side(world) -> Side:
 
 @pytest.fixture(scope="module")
 def sides(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Two organisations' worlds with their customer sides, in a transaction rolled back at the end."""
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-                             JOBS_EAGER=True, IMPORT_DIR=tmp_path_factory.mktemp("imports"))
-    with django_db_blocker.unblock(), fast:
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            alpha = customer_side(build_world(organisation_create(slug="alpha", name="Alpha"), _member))
-            beta = customer_side(build_world(organisation_create(slug="beta", name="Beta"), _member))
-            yield alpha, beta
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    """Two organisations' worlds with their customer sides, built once (``built_once``)."""
+    with built_once(django_db_blocker, tmp_path_factory):
+        yield (customer_side(build_world(organisation_create(slug="alpha", name="Alpha"), module_member)),
+               customer_side(build_world(organisation_create(slug="beta", name="Beta"), module_member)))
 
 
 @pytest.fixture
