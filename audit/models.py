@@ -37,6 +37,8 @@ class AuditAction(models.TextChoices):
     TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-step verification turned on")
     CUSTOMER_LINK_USED = "customer_link_used", _("A customer came in through a personal link")
     TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-step verification turned off")
+    RETENTION_STRIPPED = "retention_stripped", _("Stripped personal data after the retention period")
+    RETENTION_POLICY_CHANGED = "retention_policy_changed", _("Changed the retention policy")
 
 
 class AppendOnly(Exception):

@@ -342,6 +342,8 @@ def retention_run(*, organisation, now=None, dry_run: bool = False) -> Retention
     summary = RetentionSummary(organisation.slug, True, policy.months, dry_run, cutoff, waves)
     if dry_run or not waves:
         return summary
+    from audit.models import AuditAction
+    from audit.services import audit_record
     from insights.services import responses_changed
 
     redactor = _Redactor(organisation)
@@ -368,6 +370,9 @@ def retention_run(*, organisation, now=None, dry_run: bool = False) -> Retention
         if stripped:
             # Text analyses follow the anonymised comments; figures are recomputed equal.
             responses_changed(wave=wave)
+            audit_record(action=AuditAction.RETENTION_STRIPPED, organisation=organisation,
+                         target=("wave", wave.pk), details={"responses": stripped,
+                                                            "months": policy.months})
         done.append(selectors.WaveCount(count.wave_id, count.wave, stripped))
     summary = RetentionSummary(organisation.slug, True, policy.months, False, cutoff,
                                tuple(w for w in done if w.responses))
@@ -419,6 +424,13 @@ def retention_policy_save(*, organisation, actor, months: int, is_active: bool,
         organisation=organisation,
         defaults={"months": int(months), "is_active": bool(is_active), "updated_by": user,
                   "updated_at": timezone.now()})
+    from audit.models import AuditAction
+    from audit.services import audit_record
+
+    audit_record(action=AuditAction.RETENTION_POLICY_CHANGED, organisation=organisation,
+                 actor=actor, target=policy, details={
+                     "months": policy.months, "active": policy.is_active,
+                     "exceptions": len(exceptions)})
     keep = {item["wave"].pk for item in exceptions}
     WaveRetention.objects.filter(organisation=organisation).exclude(wave_id__in=keep).delete()
     for item in exceptions:

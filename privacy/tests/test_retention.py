@@ -320,3 +320,17 @@ def test_small_batches_strip_the_same_responses(rworld, monkeypatch):
     assert set(StrippedResponse.objects.values_list("response_id", flat=True)) == {
         rworld.old_response.pk, rworld.old_plain.pk, rworld.anonymous_response.pk}
     assert not Response.objects.filter(wave=rworld.old, contact__isnull=False).exists()
+
+
+def test_the_run_and_the_policy_change_are_in_the_audit_log(rworld):
+    from audit.models import AuditAction, AuditEntry
+
+    changed = AuditEntry.objects.get(action=AuditAction.RETENTION_POLICY_CHANGED)
+    assert changed.organisation == rworld.org and changed.actor == rworld.admin.user
+    assert changed.details == {"months": 24, "active": True, "exceptions": 1}
+    services.retention_run(organisation=rworld.org, now=NOW)
+    services.retention_run(organisation=rworld.org, now=NOW)  # nothing more to record
+    stripped = AuditEntry.objects.filter(action=AuditAction.RETENTION_STRIPPED)
+    assert sorted((e.target_id, e.details["responses"]) for e in stripped) == [
+        (rworld.old.pk, 2), (rworld.anonymous.pk, 1)]
+    assert all(e.actor is None and e.organisation == rworld.org for e in stripped)
