@@ -49,3 +49,13 @@ def test_pages_are_dutch_by_default_with_an_english_switch(client, db):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("accounts:login")).content.decode()
     assert 'lang="en"' in page and "Log in" in page
+
+
+def test_session_time_out_and_rate_limits_come_from_the_environment():
+    code = ("from django.conf import settings; "
+            "print(settings.SESSION_IDLE_TIMEOUT, settings.RATE_LIMITS['login'])")
+    result = run_manage("shell", "-c", code, env={"SESSION_IDLE_TIMEOUT": "600", "RATE_LIMIT_LOGIN": "5/60"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["600", "5/60"]
+    result = run_manage("check", env={"RATE_LIMIT_EXPORT": "lots"})
+    assert result.returncode != 0 and "RATE_LIMIT_EXPORT" in result.stderr
