@@ -276,3 +276,18 @@ def test_site_administrator_cannot_skip_the_second_step_through_djangos_admin(cl
     post_login(client, root.email, next=reverse("admin:index"))
     assert post_code(client, totp_code(root)).url == reverse("admin:index")
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_lost_phone_is_reset_on_the_command_line(client, admin):
+    import io
+
+    from django.core.management import call_command
+
+    totp_enrol(admin.user)
+    two_factor.backup_codes_regenerate(user=admin.user)
+    out = io.StringIO()
+    call_command("two_factor_reset", admin.email.upper(), stdout=out)
+    assert "new authenticator at the next login" in out.getvalue()
+    assert not two_factor.has_two_factor(admin.user) and two_factor.backup_codes_left(admin.user) == 0
+    post_login(client, admin.email)
+    assert "<svg" in client.get(reverse("accounts:login_code")).content.decode()
