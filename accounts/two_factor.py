@@ -15,7 +15,10 @@ import secrets
 
 import segno
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -83,6 +86,7 @@ def totp_enrolment_confirm(*, device: TOTPDevice, code: str) -> list[str] | None
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
     _audit(action="two_factor_enabled", user=device.user)
+    _notify(user=device.user, enabled=True)
     return backup_codes_regenerate(user=device.user)
 
 
@@ -105,6 +109,7 @@ def two_factor_disable(*, user: User) -> None:
     StaticDevice.objects.filter(user=user).delete()
     if had:
         _audit(action="two_factor_disabled", user=user)
+        _notify(user=user, enabled=False)
 
 
 def two_factor_verify(*, user: User, code: str) -> bool:
@@ -135,6 +140,16 @@ def _audit(*, action: str, user: User) -> None:
         return
     for membership in Membership.objects.active().filter(user=user).select_related("organisation"):
         audit_record(action=action, organisation=membership.organisation, actor=user, target=user)
+
+
+def _notify(*, user: User, enabled: bool) -> None:
+    """E-mail the user about the change once it commits: whoever had only their password
+    (and set up an authenticator of their own) does not go unnoticed."""
+    context = {"user": user, "enabled": enabled}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("accounts/email/two_factor_changed_subject.txt", context).strip()
+        body = render_to_string("accounts/email/two_factor_changed.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
 
 
 def _digits(code: str) -> str:

@@ -291,3 +291,17 @@ def test_a_lost_phone_is_reset_on_the_command_line(client, admin):
     assert not two_factor.has_two_factor(admin.user) and two_factor.backup_codes_left(admin.user) == 0
     post_login(client, admin.email)
     assert "<svg" in client.get(reverse("accounts:login_code")).content.decode()
+
+
+def test_the_user_is_mailed_when_the_second_factor_is_turned_on_or_off(client, employee, login, mailoutbox,
+                                                                        django_capture_on_commit_callbacks):
+    login(employee)
+    client.get(reverse("accounts:two_factor_setup"))
+    device = TOTPDevice.objects.get(user=employee.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:two_factor_setup"), {"code": current_code(device)})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:two_factor_disable"), {"code": totp_code(employee.user)})
+    assert [m.to for m in mailoutbox] == [[employee.email], [employee.email]]
+    assert all("Outside-In" in m.subject for m in mailoutbox)
+    assert mailoutbox[0].subject != mailoutbox[1].subject
