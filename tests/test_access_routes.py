@@ -25,14 +25,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from accounts.api_tokens import api_token_create, api_token_revoke
-from accounts.models import MagicLink, MagicLinkPurpose
+from accounts.models import MagicLink, MagicLinkPurpose, Role
+from accounts.permissions import role_can
 from accounts.services import magic_link_issue, magic_link_revoke, organisation_create
 from arena import services as arena_services
 from cocreation import services as cocreation_services
@@ -45,7 +48,7 @@ from research.models import WaveStatus
 from research.selectors import wave_by_public_token
 from research.survey import invitations_create
 from safari import services as safari_services
-from tests.test_access import ORG_PATTERNS, build_world, built_once, module_member
+from tests.test_access import ORG_PATTERNS, build_world, built_once, module_member, url_for
 
 PUBLIC, LOGIN, CUSTOMER, TOKEN, ORG, ADMIN = "public", "login", "customer", "token", "org", "admin"
 ANY = "any purpose"
@@ -181,6 +184,7 @@ class Side:
     feed_secret: str
     api_secret: str
     public_token: str
+    staff: dict      # role -> a member of that role, in no unit
 
 
 def customer_side(world) -> Side:
@@ -226,7 +230,13 @@ def customer_side(world) -> Side:
     tokens = {purpose: magic_link_issue(contact=x, purpose=purpose).token
               for purpose in PURPOSES if purpose != MagicLinkPurpose.DELEGATE}
     tokens[MagicLinkPurpose.DELEGATE] = delegate_x.issued_token
-    # Tokens: the employee's calendar feed, an API token, an anonymous wave's public link.
+    # The world's import job has no file: give it one, so that its pages show it.
+    upload = Path(settings.IMPORT_DIR) / f"sweep-{org.slug}.csv"
+    upload.parent.mkdir(parents=True, exist_ok=True)
+    upload.write_text("klantnummer;nps;toelichting\nK-1;9;Snel geholpen\n", encoding="utf-8")
+    world.import_job.stored_path = str(upload)
+    world.import_job.save(update_fields=["stored_path"])
+    # Tokens: the admin's calendar feed, an API token, an anonymous wave's public link.
     _feed, feed_secret = safari_services.calendar_token_issue(membership=world.admin)
     api_secret = api_token_create(organisation=org, user=admin.user, name="Sweep")[1]
     anonymous = research.wave_create(organisation=org, actor=admin, name="Anonieme peiling",
@@ -238,7 +248,7 @@ def customer_side(world) -> Side:
                      "meeting": world.cc_meeting},
                 of_y={"wave": wave_y, "arena": arena_y, "group": group_y, "meeting": meeting_y},
                 tokens=tokens, y_point=y_point, feed_secret=feed_secret, api_secret=api_secret,
-                public_token=public_token)
+                public_token=public_token, staff={role: module_member(org, role) for role in Role.values})
 
 
 @pytest.fixture(scope="module")
@@ -289,6 +299,33 @@ def bogus_kwargs(route: str) -> dict:
 
 
 ROUTE_OF = {name: route for name, route in PATTERNS if name}
+
+
+# Organisation pages: every page for every role, against the view's own capability -----------
+
+def _capability_of(url: str) -> str | None:
+    view = getattr(resolve(url).func, "view_class", None)
+    return getattr(view, "capability", None)
+
+
+@pytest.mark.parametrize("name,route", ORG_PATTERNS, ids=[n for n, _ in ORG_PATTERNS])
+def test_every_organisation_page_answers_each_role_as_the_matrix_says(client, alpha, name, route):
+    """``tests/test_access.py`` probes one page per capability; here every page is asked by
+    every role (GET): a role without the capability its view declares gets 403, none a 500,
+    and a customer's magic-link session is no staff login."""
+    url = url_for(name, route, alpha.world.org.slug, alpha.world)
+    capability = _capability_of(url)
+    for role, member in alpha.staff.items():
+        client.force_login(member.user)
+        status = fetch(client, "get", url).status_code
+        if capability and not role_can(role, capability):
+            assert status == 403, (name, role, capability, status)
+        else:
+            assert status in (200, 302, 400, 403, 404, 405), (name, role, status)
+    client.logout()
+    browser = customer(alpha.tokens[MagicLinkPurpose.PORTAL])
+    response = fetch(browser, "get", url)
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
 
 
 # Public, login, token and customer routes: what an anonymous visitor gets -----------------
