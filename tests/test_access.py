@@ -336,7 +336,9 @@ def test_anonymous_visitor_is_sent_to_login(client, worlds, name, route):
 
 
 # One request per capability that only that capability allows. Each returns
-# (method, url, data) for a member of the given role in the world.
+# (method, url, data) for a member of the given role in the world. The world is shared by
+# the module's tests (``shared_worlds``): a probe may change the database (rolled back after
+# the test) but should not change the world's Python objects.
 def _own_action(world, member):
     return improvements.action_create(point=world.point, actor=world.admin, title="Eigen actie",
                                       owner=member)
