@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -101,7 +101,6 @@ class Room:
     listed: list                 # (membership, room role) listed in the room
     customer: Contact | None     # a customer listed in the room
     stranger: Contact | None     # a customer of the organisation not listed
-    extra: dict = field(default_factory=dict)
 
 
 def arena_room(world, make_member) -> Room:
