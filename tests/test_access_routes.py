@@ -493,6 +493,11 @@ def test_the_calendar_feed_needs_the_live_secret_of_its_organisation(client, alp
     assert feed("alpha", alpha.feed_secret[:-3] + "zzz").status_code == 404
     safari_services.calendar_token_revoke(membership=alpha.world.admin)
     assert feed("alpha", alpha.feed_secret).status_code == 404
+    # A member who leaves takes their feed with them.
+    _token, secret = safari_services.calendar_token_issue(membership=alpha.world.admin)
+    assert feed("alpha", secret).status_code == 200
+    type(alpha.world.admin).objects.filter(pk=alpha.world.admin.pk).update(is_active=False)
+    assert feed("alpha", secret).status_code == 404
 
 
 def test_the_api_needs_a_live_token_and_stays_in_its_organisation(client, alpha, beta):
@@ -515,6 +520,11 @@ def test_the_api_needs_a_live_token_and_stays_in_its_organisation(client, alpha,
     api_token_revoke(api_token=alpha.world.api_token.__class__.objects.get(
         token_hash=alpha.world.api_token.__class__.hash_token(alpha.api_secret)))
     assert get("waves", alpha.api_secret).status_code == 401
+    # A token of a member who left stops working too.
+    secret = api_token_create(organisation=alpha.world.org, user=alpha.world.admin.user, name="Nieuw")[1]
+    assert get("waves", secret).status_code == 200
+    type(alpha.world.admin).objects.filter(pk=alpha.world.admin.pk).update(is_active=False)
+    assert get("waves", secret).status_code == 401
 
 
 def test_the_public_survey_link_needs_its_token(client, alpha):
