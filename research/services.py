@@ -358,6 +358,9 @@ def response_record(*, wave: Wave, answers: Answers, source: str = ResponseSourc
     if customer is not None and unit is None:
         unit = customer.unit
     now = timezone.now()
+    # Insights count submitted responses only: a partial save of one never submitted
+    # (the survey's autosave) changes no figure and needs no refresh.
+    counted_before = response is not None and response.status == ResponseStatus.SUBMITTED
     if response is None:
         if external_id and wave.responses.filter(external_id=external_id).exists():
             raise ResponseInvalid({"external_id": "a response with this id already exists"})
@@ -377,7 +380,8 @@ def response_record(*, wave: Wave, answers: Answers, source: str = ResponseSourc
         follow_ups_create(wave=wave, response_ids=[response.pk])
     from insights.services import response_changed_on_commit  # insights imports research
 
-    response_changed_on_commit(response)
+    if submit or counted_before:
+        response_changed_on_commit(response)
     return response
 
 
