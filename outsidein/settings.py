@@ -131,7 +131,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django 5.2's pool: measured 3x the requests/s of plain connections on this machine.
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
+    # Per worker process; psycopg's default of 4 connections queued quick requests behind
+    # slow ones under load (bench-load), so it may grow to DATABASE_POOL_MAX.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 4, "max_size": int(os.environ.get("DATABASE_POOL_MAX", "12"))}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20,
