@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export DJANGO_SETTINGS_MODULE := outsidein.settings
 
-.PHONY: run test test-sqlite test-postgres install install-test browser-deps lint messages bench bench-import bench-insights bench-text bench-kits bench-live clean
+.PHONY: run test test-sqlite test-postgres install install-test browser-deps lint messages bench bench-import bench-insights bench-text bench-kits bench-live bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,7 +64,7 @@ clean:
 	rm -rf $(VENV) var
 
 # Benchmarks (not timed tests): `make bench` runs every bench-* target.
-bench: bench-import bench-insights bench-text bench-kits bench-live
+bench: bench-import bench-insights bench-text bench-kits bench-live bench-load
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[bench]'
@@ -84,3 +84,6 @@ bench-kits: install
 
 bench-live: $(VENV)/.installed-bench
 	$(BIN)/python bench/live_bench.py
+
+bench-load: $(VENV)/.installed-bench
+	$(BIN)/python bench/load_bench.py
