@@ -9,8 +9,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import MagicLink, MagicLinkPurpose, Membership, Organisation
+from accounts.permissions import MATRIX, Capability
 from cocreation.models import Comment, Decision, Group, GroupDelegate, GroupMember, Meeting
 from improvements.models import Action, ImprovementPoint
+
+# The roles that may sit in a group: its pages need VIEW_COCREATION, and so does its meeting.
+GROUP_ROLES = sorted(MATRIX[Capability.VIEW_COCREATION][1])
 
 
 def group_list(organisation: Organisation):
@@ -92,8 +96,9 @@ def meetings(group: Group):
 
 
 def candidate_members(group: Group):
-    """Active members of the organisation not yet in the group."""
-    return (Membership.objects.active().filter(organisation_id=group.organisation_id)
+    """Active members of the organisation not yet in the group whose role sees the groups."""
+    return (Membership.objects.active().filter(organisation_id=group.organisation_id,
+                                               role__in=GROUP_ROLES)
             .exclude(cocreation_memberships__group=group).select_related("user")
             .order_by("user__name"))
 

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import MagicLinkPurpose, Membership, Organisation
+from accounts.permissions import Capability, role_can
 from accounts.services import magic_link_issue, magic_link_revoke
 from cocreation.models import (
     Comment,
@@ -127,6 +128,10 @@ def group_update(*, group: Group, actor: Membership | None, name: str, purpose: 
 def member_add(*, group: Group, membership: Membership, is_chair: bool = False) -> GroupMember:
     """Seat an employee in the group; the new chair replaces the old one."""
     _check_active_member(group.organisation_id, membership)
+    if not role_can(membership.role, Capability.VIEW_COCREATION):
+        # The group's pages and its meetings' page would refuse them (the socket would not).
+        raise ValueError(_("%(name)s cannot take part in improvement groups in their role.")
+                         % {"name": membership.name})
     if GroupMember.objects.filter(group=group, membership=membership).exists():
         raise ValueError(_("%(name)s is already a member of this group.") % {"name": membership.name})
     if is_chair:
