@@ -13,12 +13,15 @@ Dutch page and ``Retry-After``.
 import functools
 import hashlib
 import hmac
+import logging
 import time
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_LIMITS = {"login": "100/600", "magic_link": "60/600", "survey": "600/600", "export": "30/600"}
 
@@ -44,17 +47,26 @@ def rate_limit_hit(*, scope: str, key: str) -> int | None:
     digest = hmac.new(settings.SECRET_KEY.encode(), f"{scope}:{key}".encode(),
                       hashlib.sha256).hexdigest()[:32]
     cache_key = f"rl:{scope}:{digest}:{int(now // window)}"
-    if cache.add(cache_key, 1, window + 5):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, window + 5)
-            count = 1
+    try:
+        count = _count(cache_key, window)
+    except Exception:  # noqa: BLE001 - the cache (Redis) is down
+        # Open, not closed: survey answers and logins keep working while Redis is away;
+        # failed logins are still counted by axes, in the database.
+        logger.warning("rate limit %s not counted: the cache is unreachable", scope)
+        return None
     if count <= limit:
         return None
     return max(1, int(window - now % window))
+
+
+def _count(cache_key: str, window: int) -> int:
+    if cache.add(cache_key, 1, window + 5):
+        return 1
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, window + 5)
+        return 1
 
 
 def request_key(request, by: str) -> str:

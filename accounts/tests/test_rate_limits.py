@@ -100,3 +100,23 @@ def test_rate_limited_page_is_a_page_not_a_bare_error(client, db, settings):
     assert response.status_code == 429
     assert b"<h1>" in response.content and response["Cache-Control"] == "no-store"
 
+
+
+def test_a_cache_that_is_down_lets_requests_through(client, org, make_member, settings,
+                                                    monkeypatch, caplog):
+    """With Redis away the limits are not counted (open, not closed): logging in still works."""
+    from accounts import ratelimit
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    limit(settings, "login", "1/600")
+    monkeypatch.setattr(ratelimit.cache, "add", down)
+    member = make_member(org, Role.EMPLOYEE)
+    for _ in range(3):
+        response = client.post(reverse("accounts:login"),
+                               {"username": member.email, "password": PASSWORD},
+                               REMOTE_ADDR="203.0.113.9")
+        assert response.status_code == 302
+        client.logout()
+    assert "the cache is unreachable" in caplog.text
