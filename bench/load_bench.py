@@ -32,10 +32,14 @@ The load, for ``BENCH_LOAD_SECONDS`` (default 300), all at once:
   vote while they have votes left, else a question or a vote retracted), the facilitator
   adds a statement every 10 s. About 5 actions a second, each broadcast to the room.
 
+The customers start ``RAMP_SECONDS`` (60) before the measured window, at random points of
+their round, so that the window sees the steady rate from its first second (the ramp's
+requests are not counted). The staff and the room start with the window.
+
 The reference, measured in the same run before the load on the idle server: one client at
-a time does 20 survey rounds without think time, every dashboard page twice, and 20
-statements by the facilitator (one at a time) to the connected but silent room. The table
-gives each kind's ratio loaded/idle.
+a time does 20 survey rounds without think time, each role's pages twice (after one
+unmeasured pass), and 20 statements by the facilitator (one at a time) to the connected
+but silent room. The table gives each kind's ratio loaded/idle.
 
 Per kind (survey GET, survey autosave, survey POST = the submission, dashboard GET, live
 action -> broadcast): count, throughput, p50/p95/p99/max and errors (any status but
