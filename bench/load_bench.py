@@ -697,6 +697,7 @@ def report(http: dict, ws: dict, seconds: float, extra: dict) -> None:
           f"at most {extra['pg_max']} ({extra['pg_last']}); load average {extra['load_before']:.1f} "
           f"before the run, {os.getloadavg()[0]:.1f} at its end ({os.cpu_count()} cores, shared)",
           flush=True)
+    print(extra["log"], flush=True)
     errors = sum(r["errors"] for r in rows.values())
     survey_p99 = rows["survey POST"]["p99"]
     verdict = "meets" if errors == 0 and survey_p99 < TARGET_SURVEY_P99_MS else "MISSES"
@@ -705,6 +706,30 @@ def report(http: dict, ws: dict, seconds: float, extra: dict) -> None:
     print(f"RESULT load errors={errors} survey_p99_ms={survey_p99:.0f} "
           f"dashboard_p95_ms={rows['dashboard GET']['p95']:.0f} "
           f"live_p95_ms={rows['live action->broadcast']['p95']:.0f}", flush=True)
+
+
+def logged_errors(log: Path) -> list[str]:
+    """The last line of each traceback and each ERROR line the servers logged."""
+    lines = log.read_text().splitlines()
+    found = [line for line in lines if line.startswith("ERROR")]
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            end = next((j for j in range(i + 1, len(lines)) if lines[j] and lines[j][0] != " "),
+                       len(lines) - 1)
+            found.append(lines[end])
+    return found
+
+
+def server_log_note(log: Path) -> str:
+    """Say what the servers logged as errors (kept in ``log`` if any)."""
+    errors = logged_errors(log)
+    if not errors:
+        return "the servers logged no errors"
+    counts: dict[str, int] = {}
+    for line in errors:
+        counts[line[:160]] = counts.get(line[:160], 0) + 1
+    return (f"the servers logged {len(errors)} errors (log kept in {log}): "
+            + "; ".join(f"{n} x {line}" for line, n in counts.items()))
 
 
 def redis_flush() -> None:
@@ -803,22 +828,17 @@ def main() -> None:
             if line is None:
                 raise SystemExit(f"the {name} client process failed")
             outputs[name] = json.loads(line[len("BENCHJSON "):])
+        stop(processes + [server])
         report(outputs["http"], outputs["ws"], LOAD_SECONDS,
-               {"server_cpu": server_cpu, "client_cpu": client_cpu, "pg_max": pg_max, "pg_last": pg_last,
-                "load_before": load_before})
+               {"server_cpu": server_cpu, "client_cpu": client_cpu, "pg_max": pg_max,
+                "pg_last": pg_last, "load_before": load_before, "log": server_log_note(log)})
     finally:
         signal.alarm(0)
         stop(processes + ([server] if server else []))
         for path in paths:
             path.unlink(missing_ok=True)
-        if log.exists():
-            text = log.read_text()
-            if os.environ.get("BENCH_LOAD_KEEP_LOGS"):
-                print(f"server log kept in {log}", file=sys.stderr)
-            else:
-                if "Traceback" in text or "ERROR" in text:
-                    print(f"the server logged errors:\n{text[-3000:]}", file=sys.stderr)
-                log.unlink()
+        if log.exists() and not os.environ.get("BENCH_LOAD_KEEP_LOGS") and not logged_errors(log):
+            log.unlink()
         drop_postgres(PG_DB)
         redis_flush()
 
