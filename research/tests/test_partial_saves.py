@@ -45,3 +45,14 @@ def test_a_submission_and_its_correction_refresh_the_insights(
         record(world, response, submit=False, nps=3)  # it leaves the counted ones: a change too
     assert refreshes.call_count == 2
     assert [c.kwargs["response_ids"] for c in refreshes.call_args_list] == [[response.pk]] * 2
+
+
+def test_a_submission_refreshes_the_insights_off_the_request(
+        world, refreshes, django_capture_on_commit_callbacks):
+    """The customer's request only hands the refresh to the background thread."""
+    with mock.patch("insights.services.run_in_background") as background, \
+            django_capture_on_commit_callbacks(execute=True):
+        record(world, submit=True)
+    assert background.call_count == 1 and refreshes.call_count == 0
+    background.call_args.args[0]()  # what the background thread runs
+    assert refreshes.call_count == 1
