@@ -459,11 +459,18 @@ def world_import(rows: str) -> dict:
     return {"job": job.pk, "wave": wave.pk, "status": job.status, "mapping": job.mapping}
 
 
-def import_run_job(job: str) -> dict:
+def import_run_job(job: str, stall_file: str = "") -> dict:
+    """Run the job; with ``stall_file``, stop inside the import's transaction once it has
+    written rows (the rows done go to that file) and wait there to be killed."""
     from research.importing import import_run
     from research.models import ImportJob
 
-    result = import_run(ImportJob.objects.get(pk=int(job)))
+    def stall(done: int, total: int | None) -> None:
+        if done and (total is None or done < total):
+            Path(stall_file).write_text(str(done))
+            time.sleep(600)
+
+    result = import_run(ImportJob.objects.get(pk=int(job)), progress=stall if stall_file else None)
     return {"imported": result.get("imported"), "ok": result.get("ok")}
 
 

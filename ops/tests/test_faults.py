@@ -93,22 +93,23 @@ def test_a_server_killed_mid_import_leaves_nothing_and_the_job_can_be_rerun(ops_
         db = cluster.pg_connect(database)
         server = None
         try:
-            # The import runs in a process of its own (as in the server's import thread); it is
-            # killed -9 once it has written rows inside its transaction.
+            # The import runs in a process of its own (as in the server's import thread); it
+            # stops inside its transaction once it has written rows, and is killed -9 there
+            # (a fast machine would otherwise finish before the kill).
+            stalled = tmp_path / "stalled"
             with (tmp_path / "import.log").open("w") as out:
                 importer = subprocess.Popen([sys.executable, "-m", "ops.tests.cluster", "import-run",
-                                             str(job)], env=env, cwd=cluster.ROOT, stdout=out,
-                                            stderr=subprocess.STDOUT)
+                                             str(job), str(stalled)], env=env, cwd=cluster.ROOT,
+                                            stdout=out, stderr=subprocess.STDOUT)
             try:
                 deadline = time.monotonic() + 40
-                while True:
-                    status, rows_done = db.execute("SELECT status, rows_done FROM research_importjob "
-                                                   "WHERE id = %s", [job]).fetchone()
-                    if status == "running" and rows_done > 0:
-                        break
+                while not (stalled.exists() and stalled.read_text()):
                     assert importer.poll() is None, "the import ended before it could be killed"
                     assert time.monotonic() < deadline, "the import did not start"
                     time.sleep(0.02)
+                rows_done = int(stalled.read_text())
+                assert db.execute("SELECT status FROM research_importjob WHERE id = %s",
+                                  [job]).fetchone()[0] == "running"
                 importer.send_signal(signal.SIGKILL)
                 importer.wait(timeout=10)
             finally:
