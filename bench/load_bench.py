@@ -3,11 +3,11 @@
     make bench-load
     BENCH_LOAD_SECONDS=60 make bench-load          # shorter, while developing
 
-The app is served as in production: ``outsidein serve --workers 2`` (two uvicorn worker
-processes behind one address) with ``DEBUG`` off, on PostgreSQL (database ``bench_load``,
-created and dropped here) with Redis (database 6: channel layer and cache), static files
-collected, the clients posing as a TLS-terminating proxy's traffic (``X-Forwarded-Proto``).
-Everything is on loopback.
+The app is served as in production: ``outsidein serve --workers 4`` (two uvicorn worker
+processes per core behind one address; ``BENCH_LOAD_WORKERS`` to change) with ``DEBUG``
+off, on PostgreSQL (database ``bench_load``, created and dropped here) with Redis
+(database 6: channel layer and cache), static files collected, the clients posing as a
+TLS-terminating proxy's traffic (``X-Forwarded-Proto``). Everything is on loopback.
 
 The data: the demo organisation (``outsidein demo``: 3,000 customers, two closed waves of
 ~12,500 responses, 177 staff) plus an open wave inviting every contact (~9,000), a magic
@@ -92,7 +92,7 @@ PG_DB = "bench_load"
 REDIS_URL = os.environ.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/6")
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "300"))
 TIMEOUT = float(os.environ.get("BENCH_LOAD_TIMEOUT", str(LOAD_SECONDS + 1200)))
-WORKERS = 2
+WORKERS = int(os.environ.get("BENCH_LOAD_WORKERS", "4"))
 CUSTOMERS = int(os.environ.get("BENCH_LOAD_CUSTOMERS", "300"))
 STAFF = int(os.environ.get("BENCH_LOAD_STAFF", "50"))
 PARTICIPANTS = int(os.environ.get("BENCH_LOAD_PARTICIPANTS", "300"))
@@ -372,7 +372,7 @@ async def _http(spec: dict) -> None:
     async with session() as http:
         browser = Browser(http, base, reference, ip="")
         browser.measure = False
-        for _ in range(2):  # warm both workers up, unmeasured
+        for _ in range(WORKERS):  # warm the workers up, unmeasured
             await customer_round(browser, tokens.pop(), 0.0, AUTOSAVES)
         browser.measure = True
         for _ in range(REFERENCE_SURVEYS):
