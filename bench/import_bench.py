@@ -131,8 +131,10 @@ def _raw_table(vendor: str) -> str:
             for name, definition in cursor.fetchall():
                 cursor.execute(f'ALTER TABLE {raw} ADD CONSTRAINT "raw_{name}" {definition}')
         else:
+            # Table and indexes, not our triggers (PostgreSQL's LIKE copies none either).
             cursor.execute("SELECT type, sql FROM sqlite_master WHERE tbl_name = "
-                           "'research_response' AND sql IS NOT NULL ORDER BY type DESC")
+                           "'research_response' AND sql IS NOT NULL AND type != 'trigger' "
+                           "ORDER BY type DESC")
             for kind, sql in cursor.fetchall():
                 sql = sql.replace('"research_response"', f'"{raw}"')
                 if kind == "index":
