@@ -15,6 +15,7 @@ from accounts.ratelimit import rate_limited
 from accounts.tenancy import OrgRequiredMixin
 from privacy import selectors, services
 from privacy.forms import EraseForm, RetentionForm, SearchForm
+from privacy.models import WaveRetention
 
 
 class PrivacyView(OrgRequiredMixin, View):
@@ -128,9 +129,10 @@ class RetentionView(PrivacyView):
             return redirect(reverse("privacy:retention", kwargs={"org": org}))
         if request.POST.get("action") == "save":
             messages.info(request, _("The settings changed since the preview: check it, then save."))
-        today = timezone.localdate()
-        kept = {e["wave"].pk for e in form.exceptions()
-                if e["keep_until"] is None or e["keep_until"] >= today}
+        # The form's exceptions, unsaved, judged by the same rule as the saved ones.
+        kept = selectors.kept_wave_ids(
+            [WaveRetention(wave=e["wave"], keep_until=e["keep_until"]) for e in form.exceptions()],
+            timezone.localdate())
         preview = (selectors.retention_preview(self.organisation, months=form.cleaned_data["months"],
                                                now=timezone.now(), kept_waves=kept)
                    if form.cleaned_data["is_active"] else [])
